@@ -1,0 +1,184 @@
+"""The ``usjapan-data`` command: info, validate, build, provenance.
+
+Exit codes: 0 success or valid, 1 invalid data or a failed check, 2 a usage
+error. Every failure is a message on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from usjapan_data import __version__
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit 2 with the usage, as argparse does
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _info(args: argparse.Namespace) -> int:
+    import pyarrow.parquet as pq
+
+    from usjapan_data import descriptor_path, list_tables, table_path
+
+    print(f"usjapan-data {__version__}")
+    print(f"descriptor: {descriptor_path()}")
+    print(f"{'table':<20} {'rows':>6}  file")
+    for name in list_tables():
+        path = table_path(name)
+        print(f"{name:<20} {pq.ParquetFile(path).metadata.num_rows:>6}  {path.name}")
+    if args.no_validate:
+        return 0
+    from usjapan_data import validate
+
+    report = validate()
+    print(f"validation: {'valid' if report.valid else f'INVALID ({len(report.errors)} errors)'}")
+    if not report.valid:
+        print(report.format_text(), file=sys.stderr)
+    return 0 if report.valid else 1
+
+
+def _escape(text: str, prop: bool = False) -> str:
+    text = str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def _github(report) -> str:
+    lines = []
+    for rec in report.errors.itertuples(index=False):
+        props = []
+        if isinstance(rec.file, str):
+            props.append(f"file={_escape(rec.file, True)}")
+            if isinstance(rec.file, str) and rec.file.endswith(".csv") and rec.row is not None and rec.row is not __import__("pandas").NA:
+                props.append(f"line={int(rec.row) + 1}")
+        props.append(f"title={_escape('usjapan-data ' + str(rec.check), True)}")
+        where = f"table {rec.table}" if isinstance(rec.table, str) else "package"
+        if rec.row is not None and str(rec.row) != "<NA>":
+            where += f", row {int(rec.row)}"
+        if isinstance(rec.column, str):
+            where += f", column {rec.column}"
+        lines.append(f"::error {','.join(props)}::{_escape(where + ': ' + rec.message)}")
+    summary = "valid" if report.valid else f"invalid: {len(report.errors)} error(s)"
+    lines.append(f"{report.source}: {summary}")
+    return "\n".join(lines)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from usjapan_data import validate
+
+    report = validate(args.path)
+    if args.format == "json":
+        print(report.to_json())
+    elif args.format == "github":
+        print(_github(report))
+    else:
+        print(report.format_text(limit=args.limit))
+    return 0 if report.valid else 1
+
+
+def _build(args: argparse.Namespace) -> int:
+    from usjapan_data.build import BuildError, build
+    from usjapan_data.records import RecordsError
+
+    try:
+        result = build(args.root, check=args.check)
+    except (BuildError, RecordsError) as exc:
+        print(f"usjapan-data build: {exc}", file=sys.stderr)
+        return 1
+    rows = ", ".join(f"{n} {r}" for n, r in result.rows.items())
+    if args.check:
+        if result.changed:
+            print("out of date (run `usjapan-data build`):", file=sys.stderr)
+            for rel in result.changed:
+                print(f"  {rel}", file=sys.stderr)
+            return 1
+        print(f"up to date: every generated file matches the records ({rows})")
+        return 0
+    print(f"built ({rows})")
+    for rel in result.changed:
+        print(f"  wrote {rel}")
+    return 0
+
+
+def _provenance(args: argparse.Namespace) -> int:
+    from usjapan_data.provenance import check_provenance, resolve_sources_dir
+
+    try:
+        folder = resolve_sources_dir(args.sources)
+    except ValueError as exc:
+        print(f"usjapan-data provenance: {exc}", file=sys.stderr)
+        return 2
+    if args.records:
+        from usjapan_data.records import read_records
+
+        tables = read_records(args.records)
+    else:
+        from usjapan_data import load_tables
+
+        tables = load_tables()
+    refs = tables["references"]
+    docs = refs[refs["role"].astype("object") == "source_document"]
+    sources = {r.reference_id: {"source_file": r.source_file, "sha256": r.sha256}
+               for r in docs.itertuples(index=False)}
+    evidence = tables["evidence"][["evidence_id", "source_id", "quote"]].astype("object")
+    problems = check_provenance(sources, evidence.to_dict(orient="records"), folder)
+    for problem in problems:
+        print(f"FAIL {problem}", file=sys.stderr)
+    total = len(evidence)
+    print(f"provenance: {total - sum(p.evidence_id is not None for p in problems)} of {total} "
+          f"quotes verbatim in their source; {len(sources)} source text(s) checked "
+          f"against their sha256 in {folder}")
+    return 1 if problems else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="usjapan-data", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"usjapan-data {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    info = sub.add_parser("info", help="show the tables, their rows, the version and whether they validate")
+    info.add_argument("--no-validate", action="store_true", help="skip validation")
+    info.set_defaults(func=_info)
+
+    val = sub.add_parser("validate", help="validate the installed package or a data package on disk")
+    val.add_argument("path", nargs="?", help="a datapackage.json or a folder holding one "
+                     "(default: the installed package)")
+    val.add_argument("--format", choices=["text", "json", "github"], default="text",
+                     help="text (default), json (one document), github (Actions annotations)")
+    val.add_argument("--limit", type=int, default=50, help="errors shown in text format (default 50)")
+    val.set_defaults(func=_validate)
+
+    bld = sub.add_parser("build", help="compile records/ into data/, schemas/, datapackage.json, docs")
+    bld.add_argument("--root", default=".", help="the source checkout (default: .)")
+    bld.add_argument("--check", action="store_true",
+                     help="write nothing; exit 1 if any generated file is out of date")
+    bld.set_defaults(func=_build)
+
+    prov = sub.add_parser("provenance", help="verify every quote against the source texts")
+    prov.add_argument("--sources", help="folder of source texts (default: $USJAPAN_DATA_SOURCES)")
+    prov.add_argument("--records", help="check a records/ folder instead of the installed tables")
+    prov.set_defaults(func=_provenance)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the last guard: a message, never a traceback
+        print(f"usjapan-data {args.command}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
