@@ -149,12 +149,15 @@ def arrow_to_pandas(table: "pa.Table") -> "pd.DataFrame":
         declared = (field.metadata or {}).get(b"categories")
         if declared is None or field.name not in frame:
             continue
-        dtype = pd.CategoricalDtype(json.loads(declared), ordered=False)
+        categories = json.loads(declared)
         column = frame[field.name]
         if not isinstance(column.dtype, pd.CategoricalDtype):
             continue
-        if set(column.cat.categories).issubset(dtype.categories):
-            frame[field.name] = column.astype(dtype)
+        if set(column.cat.categories).issubset(categories):
+            # set_categories, not astype: unordered dtypes with the same values
+            # in another order compare equal, and astype would keep the
+            # order of the file's dictionary
+            frame[field.name] = column.cat.set_categories(categories)
     return frame
 
 
