@@ -251,18 +251,22 @@ def _model_checks(name: str, frame: pd.DataFrame, out: _Collector) -> None:
         return
     except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-    seen_rules: set[tuple[str, int]] = set()
+    # pandera names a failed dataframe-level check by its error text, and
+    # reports it once per column of the failing row: report it once, by name
+    rules = {c.error: c for c in model.to_schema().checks}
+    seen_rules: set[tuple[str, int | None]] = set()
     for case in cases.itertuples(index=False):
         check = str(case.check)
         index = None if pd.isna(case.index) else int(case.index)
-        if case.schema_context == "DataFrameSchema" and check in _RULE_COLUMNS:
-            if (check, index) in seen_rules:
+        rule = rules.get(check) if case.schema_context == "DataFrameSchema" else None
+        if rule is not None:
+            rule_name = rule.name.lstrip("_")  # pandera may give the function's name
+            if (rule_name, index) in seen_rules:
                 continue
-            seen_rules.add((check, index))
-            cols = _RULE_COLUMNS[check]
+            seen_rules.add((rule_name, index))
+            cols = _RULE_COLUMNS[rule_name]
             found = ", ".join(f"{c}={_show(frame[c].iloc[index])}" for c in cols) if index is not None else None
-            rule = next(c for c in model.to_schema().checks if c.name == check)
-            out.add(name, check, f"{rule.error}: found {found}", row=None if index is None else index + 1,
+            out.add(name, rule_name, f"{rule.error}: found {found}", row=None if index is None else index + 1,
                     column=", ".join(cols), found=found, expected=rule.error)
             continue
         column = None if pd.isna(case.column) else str(case.column)
