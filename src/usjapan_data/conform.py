@@ -81,6 +81,15 @@ def conform_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, Prob
     problems: Problems = []
     series = series.reset_index(drop=True)
     kind = spec.kind
+    if kind == "category" and isinstance(series.dtype, pd.CategoricalDtype):
+        categories = series.cat.categories
+        if all(isinstance(c, str) for c in categories):
+            # recode by the categories (a handful), never by the rows
+            unknown = [c for c in categories if c not in spec.categories]
+            if unknown:
+                _report(series.isin(unknown), series, spec, problems)
+                series = series.cat.remove_categories(unknown)
+            return series.astype(spec.dtype), problems
     if kind in ("text", "category"):
         text = _as_text(series, spec, problems)
         if kind == "text":

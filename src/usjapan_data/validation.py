@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from usjapan_data import schema
 from usjapan_data.conform import conform_column
@@ -285,33 +287,47 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _key_series(frame: pd.DataFrame, fields: list[str]) -> pd.Series:
-    if len(fields) == 1:
-        return frame[fields[0]].astype("string[pyarrow]")
-    return pd.Series(list(zip(*(frame[f].astype("object") for f in fields))), index=frame.index)
+def _arrow(series: pd.Series) -> pa.Array:
+    """A text column as an Arrow array (zero-copy for string[pyarrow])."""
+    return pa.array(series.array, from_pandas=True)
+
+
+def _outside(values: pa.Array, target: pa.Array) -> np.ndarray:
+    """Positions of the values that are set but not among ``target`` (hash lookup in Arrow)."""
+    bad = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=target)))
+    return np.flatnonzero(bad.to_numpy(zero_copy_only=False))
 
 
 def _cross_checks(tables: dict[str, pd.DataFrame], out: _Collector) -> None:
-    pks: dict[str, pd.Series] = {}
+    # The frames are conformed: text is string[pyarrow], vocabularies categorical.
+    # Keys are compared in Arrow (hash sets), categories by their codes; no
+    # column is turned into Python objects.
+    keys: dict[str, pa.Array] = {}
     for name, frame in tables.items():
         meta = schema.keys(schema.TABLES[name])
         pk = meta["primary_key"]
-        key = _key_series(frame, pk)
-        pks[name] = key
-        dup = key.duplicated(keep="first") & frame[pk].notna().all(axis=1)
+        dup = frame.duplicated(subset=pk, keep="first") & frame[pk].notna().all(axis=1)
         if dup.any():
             rows = np.flatnonzero(dup.to_numpy())
-            out.add_rows(name, "primary_key", rows, ", ".join(pk), [_show(v) for v in key.iloc[rows]],
+            found = (frame[pk[0]].iloc[rows].astype(object) if len(pk) == 1 else
+                     pd.Series(list(zip(*(frame[f].iloc[rows].astype(object) for f in pk)))))
+            out.add_rows(name, "primary_key", rows, ", ".join(pk), [_show(v) for v in found],
                          "a value not already used", f"duplicate primary key ({', '.join(pk)})")
+        if len(pk) == 1:
+            keys[name] = pc.drop_null(_arrow(frame[pk[0]]))
 
-    def ids(table: str) -> pd.Index:
-        return pd.Index(pks[table].dropna().astype("object")) if table in pks else pd.Index([])
+    def ids(table: str) -> pa.Array:
+        return keys.get(table, pa.array([], pa.string()))
 
-    def refer(name: str, column: str, values: pd.Series, target: pd.Index, what: str) -> None:
-        bad = values.notna() & ~values.astype("object").isin(target)
-        if bad.any():
-            rows = np.flatnonzero(bad.to_numpy(dtype=bool, na_value=False))
-            out.add_rows(name, "foreign_key", rows, column, [str(v) for v in values.iloc[rows]],
+    def refer(name: str, column: str, target: pa.Array, what: str,
+              rows: np.ndarray | None = None) -> None:
+        """Report the rows (all, or ``rows``) of ``name.column`` whose value is not in target."""
+        values = _arrow(tables[name][column])
+        bad = _outside(values if rows is None else values.take(rows), target)
+        if len(bad):
+            bad = bad if rows is None else rows[bad]
+            out.add_rows(name, "foreign_key", bad, column,
+                         [str(v) for v in tables[name][column].iloc[bad]],
                          what, f"{name}.{column} points at nothing")
 
     for name, frame in tables.items():
@@ -319,26 +335,33 @@ def _cross_checks(tables: dict[str, pd.DataFrame], out: _Collector) -> None:
         for fk in meta.get("foreign_keys", []):
             (column,), ref = fk["fields"], fk["reference"]
             if ref["resource"] in tables:
-                refer(name, column, frame[column], ids(ref["resource"]),
+                refer(name, column, ids(ref["resource"]),
                       f"an existing {ref['resource']}.{ref['fields'][0]}")
         link = meta.get("record_link")
         if link:
-            kinds = frame[link["table"]].astype("object")
-            for table in kinds.dropna().unique():
-                if table not in tables:
-                    continue
-                mask = kinds == table
-                values = frame[link["id"]].where(mask)
-                refer(name, link["id"], values, ids(table), f"an existing {table} id")
+            kinds = frame[link["table"]]
+            codes = kinds.cat.codes.to_numpy()
+            for code, table in enumerate(kinds.cat.categories):
+                rows = np.flatnonzero(codes == code)
+                if table in tables and len(rows):
+                    refer(name, link["id"], ids(table), f"an existing {table} id", rows)
 
     refs = tables.get("references")
     if refs is not None:
-        sources = pd.Index(refs.loc[refs["role"].astype("object") == "source_document", "reference_id"].astype("object"))
+        sources = _arrow(refs.loc[(refs["role"] == "source_document").to_numpy(), "reference_id"])
         for name, column in (("evidence", "source_id"), ("recommendations", "recommender_id"),
                              ("references", "cited_by")):
             if name in tables:
-                refer(name, column, tables[name][column], sources,
-                      "a reference of role source_document")
+                refer(name, column, sources, "a reference of role source_document")
+
+    def primary(table: str) -> pd.Series:
+        return tables[table][schema.keys(schema.TABLES[table])["primary_key"][0]]
+
+    def covered(table: str, frame: pd.DataFrame, mask: pd.Series) -> np.ndarray:
+        """Whether each key of ``table`` is a record_id of the rows of ``frame`` in ``mask``."""
+        present = pc.unique(_arrow(frame["record_id"]).filter(mask.to_numpy()))
+        found = pc.is_in(_arrow(primary(table)), value_set=present)
+        return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
 
     evidence = tables.get("evidence")
     links = tables.get("record_actors")
@@ -346,31 +369,29 @@ def _cross_checks(tables: dict[str, pd.DataFrame], out: _Collector) -> None:
         if table not in tables:
             continue
         if evidence is not None:
-            covered = pks[table].astype("object").isin(
-                evidence.loc[evidence["record_table"].astype("object") == table, "record_id"].astype("object"))
-            _missing(out, table, covered, pks[table], "evidence", "at least one evidence row",
+            _missing(out, table, covered(table, evidence, evidence["record_table"] == table),
+                     primary(table), "evidence", "at least one evidence row",
                      "the record has no evidence")
         if links is not None and table in ("commitments", "recommendations"):
             role = "committer" if table == "commitments" else "addressee"
-            has = links[(links["record_table"].astype("object") == table) & (links["role"].astype("object") == role)]
-            covered = pks[table].astype("object").isin(has["record_id"].astype("object"))
-            _missing(out, table, covered, pks[table], f"{role}", f"a record_actors row with role {role}",
-                     f"the record names no {role}")
+            mask = (links["record_table"] == table) & (links["role"] == role)
+            _missing(out, table, covered(table, links, mask), primary(table), f"{role}",
+                     f"a record_actors row with role {role}", f"the record names no {role}")
     members = tables.get("actor_members")
     actors = tables.get("actors")
     if members is not None and actors is not None:
-        states = pd.Index(actors.loc[actors["kind"].astype("object") == "state", "actor_id"].astype("object"))
-        bad = members["grouping_id"].astype("object").isin(states)
-        if bad.any():
-            rows = np.flatnonzero(bad.to_numpy())
+        states = _arrow(actors.loc[(actors["kind"] == "state").to_numpy(), "actor_id"])
+        found = pc.fill_null(pc.is_in(_arrow(members["grouping_id"]), value_set=states), False)
+        rows = np.flatnonzero(found.to_numpy(zero_copy_only=False))
+        if len(rows):
             out.add_rows("actor_members", "grouping_kind", rows, "grouping_id",
                          members["grouping_id"].iloc[rows].astype(str).tolist(),
                          "a grouping or organisation", "a state cannot have members")
 
 
-def _missing(out: _Collector, table: str, covered: pd.Series, key: pd.Series, check: str,
+def _missing(out: _Collector, table: str, covered: np.ndarray, key: pd.Series, check: str,
              expected: str, message: str) -> None:
-    bad = ~covered.to_numpy(dtype=bool)
+    bad = ~covered
     if bad.any():
         rows = np.flatnonzero(bad)
         out.add_rows(table, check, rows, None, key.iloc[rows].astype(str).tolist(), expected, message)
