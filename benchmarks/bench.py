@@ -38,8 +38,8 @@ What is measured
    high-water mark (``VmHWM``) is reset through ``/proc/self/clear_refs``
    before the call and read after it (where that is unavailable, the
    growth of ``ru_maxrss`` from ``resource.getrusage``, a lower bound).
-   The report says which. It is compared with the in-memory size of the pandas tables
-   (the sum of ``DataFrame.memory_usage(deep=True)``).
+   The report says which. It is compared with the in-memory size of the
+   pandas tables (the sum of ``DataFrame.memory_usage(deep=True)``).
 4. **Frictionless.** The synthetic tables are written as a data package in
    a temporary folder (Parquet from ``usjapan_data.build.parquet_bytes``,
    descriptor from ``usjapan_data.descriptor.datapackage``) and validated
@@ -79,7 +79,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     import numpy as np
@@ -269,18 +269,22 @@ class Sizes:
 
     @property
     def references(self) -> int:
+        """Rows of references: 2 source documents, the rest cited works."""
         return max(20, self.rows // 100)
 
     @property
     def actors(self) -> int:
+        """Rows of actors: half states, half groupings and organisations."""
         return max(20, self.rows // 1000)
 
     @property
     def states(self) -> int:
+        """States among the actors."""
         return self.actors // 2
 
     @property
     def members(self) -> int:
+        """Rows of actor_members (each grouping, state pair at most once)."""
         return min(self.rows // 100, self.states * (self.actors - self.states))
 
     @property
@@ -326,7 +330,11 @@ def _generic(spec: Any, n: int) -> np.ndarray:
     return values
 
 
-def make_table(name: str, n: int, values: dict[str, Sequence[Any]]) -> pd.DataFrame:
+#: Values of a column: a list or a one-dimensional array.
+Column: TypeAlias = "Sequence[Any] | np.ndarray"
+
+
+def make_table(name: str, n: int, values: dict[str, Column]) -> pd.DataFrame:
     """Build table ``name`` with ``n`` rows: ``values`` where given, generic values elsewhere.
 
     Every column comes from the table's model, in its order and dtype.
@@ -350,16 +358,18 @@ def make_table(name: str, n: int, values: dict[str, Sequence[Any]]) -> pd.DataFr
         if len(column) != n:
             raise ValueError(f"{name}.{spec.name}: {len(column)} values, expected {n}")
         if spec.kind == "category":  # hashed in Arrow: much faster than pandas on objects
-            codes = pa.array(column, pa.string(), from_pandas=True).dictionary_encode()
-            columns[spec.name] = pd.Series(codes.to_pandas()).astype(spec.dtype)
+            encoded = pa.array(column, pa.string(), from_pandas=True).dictionary_encode()
+            columns[spec.name] = pd.Series(encoded.to_pandas()).astype(spec.dtype)
         else:
             columns[spec.name] = pd.Series(column, dtype=spec.dtype)
     return pd.DataFrame(columns)
 
 
-def _claim_dates(n: int) -> dict[str, list[Any]]:
+def _claim_dates(n: int) -> dict[str, Any]:
     """Date ranges that agree with their precision, cycling through the precisions."""
     from calendar import monthrange
+
+    import pandas as pd
 
     from usjapan_data.schema import PRECISIONS
 
@@ -369,9 +379,11 @@ def _claim_dates(n: int) -> dict[str, list[Any]]:
     for k in range(n):
         precision = PRECISIONS[k % len(PRECISIONS)]
         year, month = 1950 + k % 70, k % 12 + 1
+        start: date | None
+        end: date | None
         if precision == "day":
-            start = date(year, month, k % 28 + 1)
-            end: date | None = start + timedelta(days=k % 3)
+            day = date(year, month, k % 28 + 1)
+            start, end = day, day + timedelta(days=k % 3)
         elif precision == "month":
             start, end = date(year, month, 1), date(year, month, monthrange(year, month)[1])
         elif precision == "year":
@@ -383,8 +395,6 @@ def _claim_dates(n: int) -> dict[str, list[Any]]:
         starts.append(start)
         ends.append(end)
         precisions.append(precision)
-    import pandas as pd
-
     return {
         "date_start": pd.to_datetime(starts).to_numpy("datetime64[ns]"),
         "date_end": pd.to_datetime(ends).to_numpy("datetime64[ns]"),
@@ -501,8 +511,8 @@ def synthetic_tables(rows: int) -> dict[str, pd.DataFrame]:
     tables["reference_authors"] = make_table("reference_authors", size.per_record, {
         "reference_id": np.array(refs, dtype=object)[s % n_ref],
         "position": s // n_ref + 1,
-        "family": np.where(person, "Family", None),
-        "literal": np.where(person, None, "Institution"),
+        "family": np.where(person, "Family", None).astype(object),  # type: ignore[call-overload]
+        "literal": np.where(person, None, "Institution").astype(object),  # type: ignore[call-overload]
     })
     return tables
 
@@ -680,7 +690,7 @@ def machine() -> dict[str, Any]:
     cpu = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
     meminfo = Path("/proc/meminfo")
     ram = re.search(r"^MemTotal:\s+(\d+) kB", meminfo.read_text(), re.M) if meminfo.is_file() else None
-    versions = {}
+    versions: dict[str, str | None] = {}
     for package in ("pandas", "pyarrow", "pandera", "polars", "frictionless", "numpy"):
         try:
             versions[package] = version(package)
@@ -726,16 +736,16 @@ def targets(results: dict[str, Any]) -> list[Target]:
                peak_ratio(big) <= TARGET_PEAK_RATIO if big else None),
         Target(f">= {TARGET_SPEEDUP:g}x faster than frictionless",
                f"{fr['speedup']:.1f}x (validation work, {fr['total_rows']:,} rows; "
-               f"as processes: {times(fr['speedup_process'])})", fr["speedup"] >= TARGET_SPEEDUP),
+               f"as processes: {fmt_ratio(fr['speedup_process'])})", fr["speedup"] >= TARGET_SPEEDUP),
     ]
 
 
-def seconds(value: float | None) -> str:
+def fmt_seconds(value: float | None) -> str:
     """A time for the report."""
     return "not measured" if value is None else f"{value:.2f} s"
 
 
-def times(value: float | None) -> str:
+def fmt_ratio(value: float | None) -> str:
     """A ratio for the report."""
     return "not measured" if value is None else f"{value:.1f}x"
 
@@ -803,8 +813,8 @@ def markdown(results: dict[str, Any]) -> str:
         "| ours: validate(path) call | speed-up: work | speed-up: process | frictionless says |",
         "|---|---|---|---|---|---|---|---|",
         f"| {fr['rows']:,} | {fr['total_rows']:,} | {fr['frictionless_s']:.2f} s "
-        f"({fr['frictionless_startup_s']:.2f} s) | {seconds(fr['ours_cold_s'])} "
-        f"| {fr['ours_warm_s']:.2f} s | {fr['speedup']:.1f}x | {times(fr['speedup_process'])} "
+        f"({fr['frictionless_startup_s']:.2f} s) | {fmt_seconds(fr['ours_cold_s'])} "
+        f"| {fr['ours_warm_s']:.2f} s | {fr['speedup']:.1f}x | {fmt_ratio(fr['speedup_process'])} "
         f"| {'valid' if fr['frictionless_valid'] else 'INVALID'} |",
         "", "Speed-up, work: (frictionless process - its start-up) / validate(path) call. "
         "Process: both as fresh processes, start-up and imports included.",

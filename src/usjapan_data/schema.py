@@ -11,6 +11,8 @@ checks the keys across tables.
 Importing this module imports pandera; the loaders do not.
 """
 
+from functools import lru_cache
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -638,7 +640,8 @@ def table_model(name: str) -> type[pa.DataFrameModel]:
         ) from None
 
 
-def columns(model: type[pa.DataFrameModel]) -> list[str]:
+@lru_cache(maxsize=None)
+def columns(model: type[pa.DataFrameModel]) -> tuple[str, ...]:
     """Column order of a table: the model's own columns, then inherited ones.
 
     Parameters
@@ -647,7 +650,7 @@ def columns(model: type[pa.DataFrameModel]) -> list[str]:
 
     Returns
     -------
-    list of str
+    tuple of str
     """
     names = model.to_schema().columns
     order: list[str] = []
@@ -655,11 +658,15 @@ def columns(model: type[pa.DataFrameModel]) -> list[str]:
         for name in vars(klass).get("__annotations__", {}):
             if name in names and name not in order:
                 order.append(name)
-    return order
+    return tuple(order)
 
 
+@lru_cache(maxsize=None)
 def keys(model: type[pa.DataFrameModel]) -> dict:
-    """Return the key metadata of a model (primary_key, foreign_keys, record_link)."""
+    """Return the key metadata of a model (primary_key, foreign_keys, record_link).
+
+    Cached: treat the result as read-only.
+    """
     return dict(model.get_metadata()[model.__name__]["dataframe"])
 
 
@@ -676,7 +683,8 @@ _KINDS = {
 }
 
 
-def column_specs(model: type[pa.DataFrameModel]) -> list[ColumnSpec]:
+@lru_cache(maxsize=None)
+def column_specs(model: type[pa.DataFrameModel]) -> tuple[ColumnSpec, ...]:
     """Describe each column of a table for parsing and export, in column order.
 
     Parameters
@@ -685,7 +693,7 @@ def column_specs(model: type[pa.DataFrameModel]) -> list[ColumnSpec]:
 
     Returns
     -------
-    list of ColumnSpec
+    tuple of ColumnSpec
     """
     schema = model.to_schema()
     specs = []
@@ -698,4 +706,4 @@ def column_specs(model: type[pa.DataFrameModel]) -> list[ColumnSpec]:
         dtype = TEXT_DTYPE if kind == "text" else column.dtype.type
         categories = tuple(dtype.categories) if kind == "category" else ()
         specs.append(ColumnSpec(name, kind, dtype, categories, column.nullable))
-    return specs
+    return tuple(specs)

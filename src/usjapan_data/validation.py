@@ -27,6 +27,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -244,12 +245,24 @@ def _expected(check: str) -> str:
     return check
 
 
+@lru_cache(maxsize=None)
+def _value_schema(name: str) -> Any:
+    """The table's pandera schema without dtypes, for frames already conformed.
+
+    :func:`_conform_table` builds every column in exactly its declared dtype
+    (reporting what did not fit), so checking dtypes again would only cost
+    time; the values, nullability, patterns, ranges and row rules remain.
+    """
+    full = schema.TABLES[name].to_schema()
+    return full.update_columns({column: {"dtype": None} for column in full.columns})
+
+
 def _model_checks(name: str, frame: pd.DataFrame, out: _Collector) -> None:
     import pandera.errors
 
     model = schema.TABLES[name]
     try:
-        model.validate(frame, lazy=True)
+        _value_schema(name).validate(frame, lazy=True)
         return
     except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
