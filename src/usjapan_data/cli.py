@@ -51,16 +51,20 @@ def _escape(text: str, prop: bool = False) -> str:
 
 
 def _github(report) -> str:
+    """GitHub Actions annotations: one ``::error`` line per problem, then a summary."""
+    import pandas as pd
+
     lines = []
     for rec in report.errors.itertuples(index=False):
+        has_row = not pd.isna(rec.row)
         props = []
         if isinstance(rec.file, str):
             props.append(f"file={_escape(rec.file, True)}")
-            if isinstance(rec.file, str) and rec.file.endswith(".csv") and rec.row is not None and rec.row is not __import__("pandas").NA:
-                props.append(f"line={int(rec.row) + 1}")
+            if rec.file.endswith(".csv") and has_row:
+                props.append(f"line={int(rec.row) + 1}")  # the header is line 1
         props.append(f"title={_escape('usjapan-data ' + str(rec.check), True)}")
         where = f"table {rec.table}" if isinstance(rec.table, str) else "package"
-        if rec.row is not None and str(rec.row) != "<NA>":
+        if has_row:
             where += f", row {int(rec.row)}"
         if isinstance(rec.column, str):
             where += f", column {rec.column}"

@@ -133,7 +133,7 @@ def read_package(path: Path, out: "_Collector") -> dict[str, pd.DataFrame] | Non
     by_name: dict[str, dict] = {}
     for number, resource in enumerate(descriptor["resources"], start=1):
         if not isinstance(resource, dict) or not isinstance(resource.get("name"), str):
-            out.add(None, "descriptor", f"{desc_name}: resource {number} has no name",
+            out.add(None, "descriptor", f"resource {number} has no name",
                     file=desc_name, found=repr(resource)[:80], expected="an object with a name")
             continue
         by_name[resource["name"]] = resource
@@ -141,45 +141,47 @@ def read_package(path: Path, out: "_Collector") -> dict[str, pd.DataFrame] | Non
         resource = by_name.get(name)
         if resource is None:
             continue  # reported as a missing table by the table checks
+        out.failed.add(name)  # until the file is read
         value = resource.get("path")
         reason = unsafe_path(base, value)
         if reason:
-            out.add(name, "unsafe_path", f"{desc_name}: resource {name!r}: path {reason}",
+            out.add(name, "unsafe_path", f"resource {name!r}: path {reason}",
                     file=desc_name, found=value, expected="a relative path inside the package")
             continue
         file = base / value
         out.files[name] = str(file)
         fmt = str(resource.get("format") or Path(value).suffix.lstrip(".")).lower()
         if fmt not in ("parquet", "csv"):
-            out.add(name, "format", f"{file}: format {fmt!r} is not supported",
+            out.add(name, "format", f"format {fmt!r} is not supported",
                     found=fmt, expected="parquet or csv")
             continue
         if not file.is_file():
-            out.add(name, "file_missing", f"{file}: no such file", expected="a readable file")
+            out.add(name, "file_missing", f"no such file", expected="a readable file")
             continue
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
-            out.add(name, "file_size", f"{file}: {size} bytes is more than the {MAX_FILE_BYTES} "
+            out.add(name, "file_size", f"{size} bytes is more than the {MAX_FILE_BYTES} "
                     "bytes read at most", found=str(size), expected=f"<= {MAX_FILE_BYTES} bytes")
             continue
         recorded = resource.get("hash")
         if recorded is not None:
             match = _HASH.match(str(recorded))
             if not match:
-                out.add(name, "hash", f"{desc_name}: resource {name!r}: hash {recorded!r} is not "
+                out.add(name, "hash", f"resource {name!r}: hash {recorded!r} is not "
                         "'sha256:<hex>'", file=desc_name, found=recorded, expected="sha256:<hex>")
             else:
                 algorithm = match.group(1) or "md5"
                 actual = file_hash(file, algorithm)
                 if actual.lower() != match.group(2).lower():
-                    out.add(name, "hash", f"{file}: {algorithm} is {actual}, the descriptor "
+                    out.add(name, "hash", f"{algorithm} is {actual}, the descriptor "
                             f"records {match.group(2)}; the file changed since it was recorded",
                             found=f"{algorithm}:{actual}", expected=str(recorded))
                     continue
         try:
             frames[name] = _read_csv(file) if fmt == "csv" else _read_parquet(file)
+            out.failed.discard(name)
         except Exception as exc:  # a corrupt file is a finding, not a crash
             kind = "CSV" if fmt == "csv" else "Parquet"
-            out.add(name, "file_readable", f"{file}: not a readable {kind} file: "
+            out.add(name, "file_readable", f"not a readable {kind} file: "
                     f"{type(exc).__name__}: {str(exc)[:200]}", expected=f"a readable {kind} file")
     return frames

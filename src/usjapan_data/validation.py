@@ -157,6 +157,7 @@ class _Collector:
     def __init__(self) -> None:
         self.records: list[dict[str, Any]] = []
         self.files: dict[str, str] = {}
+        self.failed: set[str] = set()  # tables whose file was refused or unreadable
 
     def add(self, table: str | None, check: str, message: str, *, row: int | None = None,
             column: str | None = None, found: Any = None, expected: str | None = None,
@@ -418,6 +419,8 @@ def _check_tables(frames: Mapping[str, Any], out: _Collector, rows: dict[str, in
                     f"{', '.join(schema.TABLES)}", found=name, expected="a table of the dataset")
     for name in schema.TABLES:
         if name not in frames:
+            if name in out.failed:
+                continue  # its file problem is already reported
             out.add(name, "table_present", f"required table {name!r} is missing",
                     expected=f"a table {name}")
             continue
