@@ -46,8 +46,7 @@ def _as_text(series: pd.Series, spec: ColumnSpec, problems: Problems) -> pd.Seri
     if isinstance(series.dtype, pd.CategoricalDtype):
         return _as_text(series.astype(series.cat.categories.dtype), spec, problems)
     values = series.astype("object")
-    is_str = values.map(lambda v: isinstance(v, str), na_action="ignore")
-    bad = values.notna() & ~is_str.fillna(True).astype(bool)
+    bad = values.notna() & ~values.map(lambda v: isinstance(v, str)).astype(bool)
     if bad.any():
         rows = np.flatnonzero(bad.to_numpy())
         problems.append((rows, [repr(v) for v in values.iloc[rows]], spec.expected()))
