@@ -58,3 +58,10 @@ def test_frictionless_validate_passes(root, tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert json.loads(result.stdout)["valid"] is True
+
+
+def test_every_row_rule_names_the_columns_it_reads():
+    for model in schema.TABLES.values():
+        for check in model.to_schema().checks:
+            columns = schema.RULE_COLUMNS[schema.rule_name(check)]
+            assert set(columns) <= set(schema.columns(model)), check

@@ -611,6 +611,21 @@ class Evidence(pa.DataFrameModel):
         }
 
 
+#: Columns each row rule (dataframe-level check) reads, for error reports.
+RULE_COLUMNS = {
+    "date_range_ordered": ["date_start", "date_end"],
+    "date_precision_agrees": ["date_start", "date_end", "date_precision"],
+    "quantity_has_unit": ["quantity", "unit"],
+    "source_documents_complete": ["role", "cited_by", "in_reference_list", "source_file", "sha256"],
+    "author_named": ["family", "literal"],
+    "state_codes": ["kind", "iso3", "cow_ccode", "cow_abbrev"],
+}
+
+def rule_name(check: pa.Check) -> str:
+    """The name of a row rule; pandera gives inherited ones their function's name."""
+    return check.name.lstrip("_")
+
+
 #: Every table, in the order they are listed and written.
 TABLES: dict[str, type[pa.DataFrameModel]] = {
     "events": Events,

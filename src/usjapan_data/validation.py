@@ -43,17 +43,6 @@ __all__ = ["ValidationReport", "ValidationError", "validate", "validate_tables"]
 
 ERROR_COLUMNS = ["file", "table", "row", "column", "check", "found", "expected", "message"]
 
-#: Columns each row-level rule of the models reads (for reports).
-_RULE_COLUMNS = {
-    "date_range_ordered": ["date_start", "date_end"],
-    "date_precision_agrees": ["date_start", "date_end", "date_precision"],
-    "quantity_has_unit": ["quantity", "unit"],
-    "source_documents_complete": ["role", "cited_by", "in_reference_list", "source_file", "sha256"],
-    "author_named": ["family", "literal"],
-    "state_codes": ["kind", "iso3", "cow_ccode", "cow_abbrev"],
-}
-
-
 class ValidationError(ValueError):
     """Raised by :meth:`ValidationReport.raise_for_errors`; carries the report."""
 
@@ -194,14 +183,10 @@ def _to_pandas(frame: Any) -> pd.DataFrame:
     if isinstance(frame, pd.DataFrame):
         return frame
     module = type(frame).__module__
-    if module.startswith("polars"):
+    if module.startswith(("polars", "pyarrow")):
         from usjapan_data.loading import arrow_to_pandas
 
-        return arrow_to_pandas(frame.to_arrow())
-    if module.startswith("pyarrow"):
-        from usjapan_data.loading import arrow_to_pandas
-
-        return arrow_to_pandas(frame)
+        return arrow_to_pandas(frame.to_arrow() if module.startswith("polars") else frame)
     raise TypeError(
         f"found a {type(frame).__name__}, expected a pandas or polars DataFrame or a pyarrow Table"
     )
@@ -276,11 +261,11 @@ def _model_checks(name: str, frame: pd.DataFrame, out: _Collector) -> None:
         index = None if pd.isna(case.index) else int(case.index)
         rule = rules.get(check) if case.schema_context == "DataFrameSchema" else None
         if rule is not None:
-            rule_name = rule.name.lstrip("_")  # pandera may give the function's name
+            rule_name = schema.rule_name(rule)
             if (rule_name, index) in seen_rules:
                 continue
             seen_rules.add((rule_name, index))
-            cols = _RULE_COLUMNS[rule_name]
+            cols = [c for c in schema.RULE_COLUMNS.get(rule_name, frame.columns) if c in frame]
             found = ", ".join(f"{c}={_show(frame[c].iloc[index])}" for c in cols) if index is not None else None
             out.add(name, rule_name, f"{rule.error}: found {found}", row=None if index is None else index + 1,
                     column=", ".join(cols), found=found, expected=rule.error)
