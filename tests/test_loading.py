@@ -42,7 +42,7 @@ def test_dtypes_are_the_documented_ones(tables):
     assert events["event_id"].dtype.na_value is pd.NA
     assert str(events["date_start"].dtype) == "datetime64[ns]"
     assert isinstance(events["event_type"].dtype, pd.CategoricalDtype)
-    assert str(tables["references"]["issued_year"].dtype) == "Int16"
+    assert str(tables["references"]["issued_year"].dtype) == "Int64"
     assert str(tables["commitments"]["quantity"].dtype) == "Float64"
     assert str(tables["references"]["in_reference_list"].dtype) == "boolean"
 

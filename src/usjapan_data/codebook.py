@@ -44,7 +44,7 @@ def codebook(rules: str) -> str:
         "",
         "Types are those of the loaded pandas columns: `text` is `string[pyarrow]`, "
         "`category` a pandas categorical with every allowed value as a category, "
-        "`date` `datetime64[ns]` (Parquet `date32`), `integer` `Int16`, `number` "
+        "`date` `datetime64[ns]` (Parquet `date32`), `integer` `Int64`, `number` "
         "`Float64`, `boolean` `boolean`; all nullable with `pd.NA`/`NaT`.",
         "",
     ]
@@ -55,8 +55,8 @@ def codebook(rules: str) -> str:
         for fk in schema.keys(model).get("foreign_keys", []):
             ref = fk["reference"]
             lines.append(f"Foreign key: `{fk['fields'][0]}` → `{ref['resource']}.{ref['fields'][0]}`.")
-        link = schema.keys(model).get("record_link")
-        if link:
+        meta = schema.keys(model)
+        for link in filter(None, (meta.get("record_link"), meta.get("target_link"))):
             lines.append(f"Record link: (`{link['table']}`, `{link['id']}`) → the record of that table.")
         lines += ["", "| column | type | required | allowed values | description |",
                   "| --- | --- | --- | --- | --- |"]

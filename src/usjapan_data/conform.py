@@ -20,7 +20,7 @@ from usjapan_data.parsing import ColumnSpec
 
 __all__ = ["conform_column", "Problems"]
 
-_INT_RANGE = {"Int16": (-(2**15), 2**15 - 1)}
+_INT_RANGE = {"Int64": (-(2**63), 2**63 - 1)}
 
 #: Problems as parallel lists: row positions (0-based), found values, expected.
 Problems = list[tuple[np.ndarray, list[str], str]]

@@ -26,7 +26,7 @@ _FRICTIONLESS_TYPES = {
 }
 _ARROW_TYPES = {
     "text": pa.string(), "category": pa.dictionary(pa.int8(), pa.string()),
-    "date": pa.date32(), "integer": pa.int16(), "number": pa.float64(), "boolean": pa.bool_(),
+    "date": pa.date32(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
 }
 
 LICENSES = [
@@ -135,8 +135,8 @@ def resource(name: str, sha256: str) -> dict[str, Any]:
     """Return the descriptor of one table's resource."""
     model = schema.TABLES[name]
     description = model.Config.description
-    link = schema.keys(model).get("record_link")
-    if link:
+    meta = schema.keys(model)
+    for link in filter(None, (meta.get("record_link"), meta.get("target_link"))):
         description += (
             f" Each ({link['table']}, {link['id']}) names a record of the table given by "
             f"{link['table']}; this link is checked by `usjapan-data validate`, not by "

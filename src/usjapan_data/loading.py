@@ -250,7 +250,7 @@ def load_tables(*, validate: bool = False, backend: Backend = "pandas") -> dict[
     dict of str to table
         Keyed by table name, in the order of :func:`list_tables`. With
         pandas: text columns are ``string[pyarrow]``, categories
-        ``category`` with every declared value, integers ``Int16``, numbers
+        ``category`` with every declared value, integers ``Int64``, numbers
         ``Float64``, booleans ``boolean`` and dates ``datetime64[ns]``,
         under pandas 2 and 3 alike.
 
@@ -261,7 +261,7 @@ def load_tables(*, validate: bool = False, backend: Backend = "pandas") -> dict[
     >>> sorted(tables)[:3]
     ['actor_members', 'actors', 'commitments']
     >>> tables["references"]["issued_year"].dtype
-    Int16Dtype()
+    Int64Dtype()
     """
     _check_backend(backend)
     if validate:

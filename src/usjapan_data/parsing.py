@@ -128,7 +128,7 @@ def parse_columns(
     Examples
     --------
     >>> import pandas as pd
-    >>> spec = ColumnSpec("n", "integer", pd.Int16Dtype())
+    >>> spec = ColumnSpec("n", "integer", pd.Int64Dtype())
     >>> frame, problems = parse_columns([spec], [{"n": "3"}, {"n": "x"}])
     >>> frame["n"].tolist(), problems[0].found
     ([3, <NA>], 'x')

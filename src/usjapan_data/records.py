@@ -50,18 +50,46 @@ class _Row:
 def _actors(table: str, rid: str, items: list) -> list[tuple[str, dict]]:
     return [
         ("record_actors", {"record_table": table, "record_id": rid,
-                           "actor_id": item.get("actor"), "role": item.get("role")})
+                           "actor_id": item.get("actor"), "role": item.get("role"),
+                           "evidence_id": f"{rid}#{item['evidence']}" if item.get("evidence") else None})
         for item in items
     ]
 
 
+#: What an evidence row may say it supports, and the column that records it.
+SUPPORTS = {"date": "supports_date", "status": "supports_status", "quantity": "supports_quantity"}
+
+
 def _evidence(table: str, rid: str, items: list) -> list[tuple[str, dict]]:
+    rows = []
+    for n, item in enumerate(items, start=1):
+        supports = item.get("supports") or []
+        row = {"evidence_id": f"{rid}#{n}", "record_table": table, "record_id": rid,
+               "source_id": item.get("source"), "locator": item.get("locator"),
+               "quote": item.get("quote"), "repeat": item.get("repeat", "false"),
+               "note": item.get("note")}
+        for value, column in SUPPORTS.items():
+            row[column] = "true" if value in supports else "false"
+        unknown = [v for v in supports if v not in SUPPORTS]
+        if unknown:  # left for the parser to report: not a boolean
+            row[SUPPORTS["date"]] = f"supports: {unknown!r}, expected a list of {', '.join(SUPPORTS)}"
+        rows.append(("evidence", row))
+    return rows
+
+
+def _links(table: str, rid: str, items: list) -> list[tuple[str, dict]]:
+    prefixes = {prefix: name for name, prefix in schema.ID_PREFIXES.items()}
     return [
-        ("evidence", {"evidence_id": f"{rid}#{n}", "record_table": table, "record_id": rid,
-                      "source_id": item.get("source"), "locator": item.get("locator"),
-                      "quote": item.get("quote"), "note": item.get("note")})
-        for n, item in enumerate(items, start=1)
+        ("record_links", {"record_table": table, "record_id": rid,
+                          "relation": item.get("relation"),
+                          "target_table": prefixes.get(str(item.get("to", "")).split("-")[0]),
+                          "target_id": item.get("to")})
+        for item in items
     ]
+
+
+def _domains(table: str, rid: str, items: list) -> list[tuple[str, dict]]:
+    return [("recommendation_domains", {"recommendation_id": rid, "policy_domain": d}) for d in items]
 
 
 def _scenarios(table: str, rid: str, items: list) -> list[tuple[str, dict]]:
@@ -84,21 +112,24 @@ def _members(table: str, rid: str, items: list) -> list[tuple[str, dict]]:
 _NESTED: dict[str, Callable[[str, str, list], list[tuple[str, dict]]]] = {
     "actors": _actors,
     "evidence": _evidence,
+    "links": _links,
+    "policy_domains": _domains,
     "scenarios": _scenarios,
     "authors": _authors,
     "members": _members,
 }
 _NESTED_KEYS = {
-    "events": ("actors", "evidence"),
-    "commitments": ("actors", "evidence"),
-    "exercises": ("actors", "evidence", "scenarios"),
-    "recommendations": ("actors", "evidence"),
+    "events": ("actors", "evidence", "links"),
+    "commitments": ("actors", "evidence", "links"),
+    "exercises": ("actors", "evidence", "scenarios", "links"),
+    "recommendations": ("actors", "evidence", "policy_domains", "links"),
     "references": ("authors", "evidence"),
     "actors": ("members", "evidence"),
 }
 _ITEM_KEYS = {
-    "actors": {"actor", "role"},
-    "evidence": {"source", "locator", "quote", "note"},
+    "actors": {"actor", "role", "evidence"},
+    "evidence": {"source", "locator", "quote", "supports", "repeat", "note"},
+    "links": {"relation", "to"},
     "authors": {"family", "given", "literal"},
 }
 

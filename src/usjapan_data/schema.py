@@ -25,9 +25,15 @@ __all__ = ["TABLES", "CODED_TABLES", "columns", "keys", "table_model"]
 # Vocabularies
 # --------------------------------------------------------------------------
 
-MODES = ("fact", "assessment", "expectation", "recommendation")
-PRECISIONS = ("day", "month", "year", "decade", "unknown")
-REVIEWS = ("both_passes", "adjudicated", "first_pass_only", "second_pass_only")
+MODES = ("fact", "assessment", "expectation")
+PRECISIONS = ("day", "month", "year", "decade", "window", "unknown")
+#: Precisions whose range is the happening's own span (a window is not).
+SPAN_PRECISIONS = ("day", "month", "year", "decade")
+DATE_BASES = ("printed", "context", "time_of_writing", "heading", "none")
+#: Bases that fix no date: the record's dates are null.
+UNDATED_BASES = ("heading", "none")
+REVIEWS = ("agreed", "adjudicated", "single_pass")
+EVENT_STATUSES = ("occurred", "ongoing", "upcoming", "unclear")
 EVENT_TYPES = (
     "treaty", "agreement", "war", "attack", "deployment", "guidelines_revision",
     "constitutional_reinterpretation", "defense_reform", "strategy_document",
@@ -44,9 +50,11 @@ COMMITMENT_FORMS = (
     "unknown",
 )
 COMMITMENT_STATUSES = (
-    "considered", "under_discussion", "announced", "decided", "under_way",
-    "completed", "abandoned", "unclear",
+    "considered", "under_discussion", "announced", "decided", "in_effect",
+    "under_way", "completed", "abandoned", "unclear",
 )
+#: Statuses that end a commitment: never set by an expectation.
+FINAL_COMMITMENT_STATUSES = ("completed", "abandoned")
 EXERCISE_DOMAINS = (
     "land", "maritime", "air", "amphibious", "cyber", "space", "hadr",
     "multi_domain",
@@ -54,8 +62,9 @@ EXERCISE_DOMAINS = (
 EXERCISE_FREQUENCIES = ("annual", "regular", "one_off", "unknown")
 EXERCISE_STATUSES = (
     "held", "expanded", "increased", "reduced", "cancelled", "constrained",
-    "recommended", "unclear",
+    "unclear",
 )
+FINAL_EXERCISE_STATUSES = ("cancelled",)
 RECOMMENDATION_LEVELS = ("overall", "bullet", "ask")
 POLICY_DOMAINS = (
     "alliance_commitment", "extended_deterrence", "quad", "multilateral_frameworks",
@@ -67,12 +76,18 @@ POLICY_DOMAINS = (
 MODALS = ("should", "must", "need", "would", "could")
 REFERENCE_ROLES = ("source_document", "cited_work")
 CSL_TYPES = ("article-journal", "book", "chapter", "report", "document")
-ACTOR_KINDS = ("state", "grouping", "organisation")
+ACTOR_KINDS = ("state", "leader", "administration", "grouping", "organisation")
+#: Actor kinds that belong to a state (``state_id``).
+STATE_PARTS = ("leader", "administration")
 ROLES = (
     "participant", "initiator", "target", "host", "committer", "partner",
     "beneficiary", "addressee", "subject",
 )
 RECORD_TABLES = ("events", "commitments", "exercises", "recommendations")
+CLAIM_TABLES = ("events", "commitments", "exercises")
+LINK_RELATIONS = ("part_of", "outcome_of", "related", "conflicts_with")
+#: The record-id prefix of each record table (``EVT-001`` is an event).
+ID_PREFIXES = {"events": "EVT", "commitments": "COM", "exercises": "EXR", "recommendations": "REC"}
 EVIDENCED_TABLES = (*RECORD_TABLES, "references", "actors")
 
 ID_PATTERNS = {
@@ -116,7 +131,7 @@ def _pk(table: str, description: str) -> object:
 String = Series[pd.StringDtype]
 Category = Series[pd.CategoricalDtype]
 Date = Series[pa.DateTime]
-Int16 = Series[pd.Int16Dtype]
+Int64 = Series[pd.Int64Dtype]
 Float = Series[pd.Float64Dtype]
 Boolean = Series[pd.BooleanDtype]
 
@@ -142,11 +157,12 @@ class _Coded(pa.DataFrameModel):
 
 
 class _Claim(_Coded):
-    """A claim of the source: its mode, and a date range with its precision."""
+    """A claim of the source: its mode, and a date range with its precision and basis."""
 
     mode: Category = _category(
         MODES,
-        "How the source states it: fact, assessment, expectation or recommendation.",
+        "How the source states it: fact (reported as so), assessment (the "
+        "author's judgement) or expectation (a plan or forecast).",
     )
 
     date_start: Date = pa.Field(
@@ -160,8 +176,16 @@ class _Claim(_Coded):
     )
     date_precision: Category = _category(
         PRECISIONS,
-        "What the source fixes: day, month, year, decade, or unknown "
-        "(then both dates are null).",
+        "day, month, year or decade: the range is the happening's own span, "
+        "to that unit; window: the happening lies somewhere within the range, "
+        "its own dates not given; unknown: no date (both dates null).",
+    )
+    date_basis: Category = _category(
+        DATE_BASES,
+        "Where the date comes from: printed in the sentence, inferred from "
+        "context (the evidence row marked for the date quotes it), anchored to "
+        "the source's time_of_writing, a heading only (headings fix no date), "
+        "or none.",
     )
     date_text: String = _text(
         "The source's own words for the date, verbatim.", nullable=True
@@ -179,10 +203,29 @@ class _Claim(_Coded):
         error="date_start/date_end must be null exactly when date_precision is "
         "'unknown', and fall on the boundaries that the precision implies "
         "(month: 1st to last day; year: Jan 1 to Dec 31; decade: 1st year of "
-        "a decade to Dec 31 of its 9th)",
+        "a decade to Dec 31 of its 9th; window: any range)",
     )
     def _date_precision_agrees(cls, df: pd.DataFrame) -> Series[bool]:
         return precision_agrees(df["date_start"], df["date_end"], df["date_precision"])
+
+    @pa.dataframe_check(
+        name="date_basis_agrees",
+        error="date_basis heading or none goes with date_precision 'unknown' "
+        "(headings fix no date), and 'unknown' only with them; time_of_writing "
+        "gives a 'window'",
+    )
+    def _date_basis_agrees(cls, df: pd.DataFrame) -> Series[bool]:
+        basis = df["date_basis"].astype("object")
+        prec = df["date_precision"].astype("object")
+        undated = basis.isin(UNDATED_BASES)
+        ok = (undated == (prec == "unknown")) & ((basis != "time_of_writing") | (prec == "window"))
+        return ok.fillna(False).astype(bool)
+
+
+def expectation_not_final(mode: pd.Series, status: pd.Series, final: tuple[str, ...]) -> pd.Series:
+    """Row by row: an expectation never sets one of the ``final`` statuses."""
+    bad = (mode.astype("object") == "expectation") & status.astype("object").isin(final)
+    return ~bad.fillna(False).astype(bool)
 
 
 def precision_agrees(start: pd.Series, end: pd.Series, precision: pd.Series) -> pd.Series:
@@ -214,7 +257,8 @@ def precision_agrees(start: pd.Series, end: pd.Series, precision: pd.Series) -> 
         | ((prec == "year") & year_start & year_end)
         | ((prec == "decade") & decade)
     )
-    ok = (unknown & both_null) | (~unknown & both_set & shaped.fillna(False))
+    window = (prec == "window") & (start <= end).fillna(False)
+    ok = (unknown & both_null) | (~unknown & both_set & (shaped | window).fillna(False))
     return ok.fillna(False).astype(bool)
 
 
@@ -224,21 +268,42 @@ def precision_agrees(start: pd.Series, end: pd.Series, precision: pd.Series) -> 
 
 
 class Events(_Claim):
-    """Dated happenings the documents state, from the alliance's origins to 2022."""
+    """Happenings the documents state, with their status at the time of writing."""
 
     event_id: String = _pk("events", "Event identifier, EVT-NNN.")
     event_type: Category = _category(EVENT_TYPES, "Kind of happening.")
     title: String = _text("Short description of the event, in the coder's words.")
     place: String = _text("Place, only when the source states it.", nullable=True)
+    status: Category = _category(
+        EVENT_STATUSES,
+        "The state the source reports at its time of writing: occurred, "
+        "ongoing, upcoming (expected or scheduled) or unclear. Count what "
+        "took place with status 'occurred'.",
+    )
+
+    @pa.dataframe_check(
+        name="event_status_agrees_mode",
+        error="an expectation is 'upcoming' or 'unclear', and an 'upcoming' "
+        "event is an expectation or an assessment",
+    )
+    def _event_status_agrees_mode(cls, df: pd.DataFrame) -> Series[bool]:
+        mode = df["mode"].astype("object")
+        status = df["status"].astype("object")
+        bad = ((mode == "expectation") & ~status.isin(("upcoming", "unclear"))) | (
+            (status == "upcoming") & (mode == "fact")
+        )
+        return ~bad.fillna(False).astype(bool)
 
     class Config:
         strict = True
         title = "Events"
         description = (
-            "Dated happenings the documents state: treaties, wars, attacks, "
+            "Happenings the documents state, with their status at the time of "
+            "writing (occurred, ongoing, upcoming): treaties, wars, attacks, "
             "deployments, guideline revisions, reforms, strategy documents, "
             "inaugurations, elections, summits, visits, missile launches and "
-            "tests. Actors are in record_actors, evidence in evidence."
+            "tests. Actors are in record_actors, evidence in evidence, links "
+            "to related records in record_links."
         )
         metadata = {"primary_key": ["event_id"], "foreign_keys": []}
 
@@ -258,7 +323,10 @@ class Commitments(_Claim):
     )
     form: Category = _category(COMMITMENT_FORMS, "The form the commitment takes.")
     status: Category = _category(
-        COMMITMENT_STATUSES, "Status as the source tells it, as of the date range."
+        COMMITMENT_STATUSES,
+        "The state the source reports at its time of writing (see the coding "
+        "rules); an expected change never sets a final status (completed, "
+        "abandoned); unclear when the source does not say.",
     )
     status_text: String = _text(
         "The source's own words for the status, verbatim.", nullable=True
@@ -270,15 +338,23 @@ class Commitments(_Claim):
     def _quantity_has_unit(cls, df: pd.DataFrame) -> Series[bool]:
         return df["quantity"].isna() == df["unit"].isna()
 
+    @pa.dataframe_check(
+        name="commitment_expectation_not_final",
+        error="an expectation never sets a final status (completed, abandoned)",
+    )
+    def _commitment_expectation_not_final(cls, df: pd.DataFrame) -> Series[bool]:
+        return expectation_not_final(df["mode"], df["status"], FINAL_COMMITMENT_STATUSES)
+
     class Config:
         strict = True
         title = "Commitments"
         description = (
-            "Pledges, decisions and policies of a state: spending, acquisitions, "
-            "deployments, basing, new units, capabilities, joint development, "
-            "security guarantees and policy stances. The date range says as of "
-            "when the status holds. Who commits is in record_actors (role "
-            "committer)."
+            "Pledges, decisions, plans and policies of a state (or its leader or "
+            "administration): spending, acquisitions, deployments, basing, new "
+            "units, capabilities, joint development, security guarantees and "
+            "policy stances. Another state's capabilities and threats are not "
+            "commitments. The date range says as of when the status holds. Who "
+            "commits is in record_actors (role committer)."
         )
         metadata = {"primary_key": ["commitment_id"], "foreign_keys": []}
 
@@ -298,7 +374,9 @@ class Exercises(_Claim):
         EXERCISE_FREQUENCIES, "How often it is held, as the source tells it."
     )
     status: Category = _category(
-        EXERCISE_STATUSES, "What the source says happened to it."
+        EXERCISE_STATUSES,
+        "What the source reports of it at its time of writing; unclear when "
+        "it does not say.",
     )
     status_text: String = _text(
         "The source's own words for what happened, verbatim.", nullable=True
@@ -314,6 +392,13 @@ class Exercises(_Claim):
         )
         metadata = {"primary_key": ["exercise_id"], "foreign_keys": []}
 
+    @pa.dataframe_check(
+        name="exercise_expectation_not_final",
+        error="an expectation never sets a final status (cancelled)",
+    )
+    def _exercise_expectation_not_final(cls, df: pd.DataFrame) -> Series[bool]:
+        return expectation_not_final(df["mode"], df["status"], FINAL_EXERCISE_STATUSES)
+
 
 class Recommendations(_Coded):
     """Every distinct ask of the documents, bullets and the asks inside them."""
@@ -322,7 +407,9 @@ class Recommendations(_Coded):
         "recommendations", "Recommendation identifier, REC-NNN."
     )
     parent_id: String = _text(
-        "The bullet this ask belongs to (a recommendation_id), or null.",
+        "The record above this one in its document's tree (a recommendation_id): "
+        "null for an overall record; a bullet's parent is the overall record of "
+        "its list; an ask's parent is its bullet, or the overall record.",
         nullable=True,
         str_matches=ID_PATTERNS["recommendations"],
     )
@@ -331,25 +418,33 @@ class Recommendations(_Coded):
         "overall (frames the whole document), bullet (a headed bullet) or ask "
         "(a distinct concrete ask).",
     )
-    number: Int16 = pa.Field(
+    number: Int64 = pa.Field(
         nullable=True, ge=1, description="Position of the bullet in its list, if any."
     )
     heading: String = _text("The bullet's heading, verbatim.", nullable=True)
     action: String = _text("What is asked, in the coder's words.")
-    policy_domain: Category = _category(POLICY_DOMAINS, "Policy domain of the ask.")
     modal: Category = _category(MODALS, "The modal wording of the ask.")
     recommender_id: String = _text(
         "The source document whose authors recommend (a reference_id).",
         str_matches=ID_PATTERNS["references"],
     )
 
+    @pa.dataframe_check(
+        name="parent_agrees_level",
+        error="an overall record has no parent; a bullet or an ask has one",
+    )
+    def _parent_agrees_level(cls, df: pd.DataFrame) -> Series[bool]:
+        overall = df["level"].astype("object") == "overall"
+        return (overall == df["parent_id"].isna()).astype(bool)
+
     class Config:
         strict = True
         title = "Recommendations"
         description = (
-            "Every distinct ask of the documents: the overall asks, each headed "
-            "bullet and each concrete ask inside a bullet (linked by parent_id). "
-            "Addressees and subjects are in record_actors."
+            "Every distinct ask of the documents, as one tree per document: the "
+            "overall records, each headed bullet and each concrete ask (linked "
+            "by parent_id). Policy domains are in recommendation_domains, "
+            "addressees and subjects in record_actors."
         )
         metadata = {
             "primary_key": ["recommendation_id"],
@@ -377,7 +472,7 @@ class References(_Coded):
         description="Whether the work is in the citing document's reference list "
         "(null for the source documents).",
     )
-    reference_list_number: Int16 = pa.Field(
+    reference_list_number: Int64 = pa.Field(
         nullable=True, ge=1, description="Its number in that reference list."
     )
     citation_text: String = _text(
@@ -393,7 +488,7 @@ class References(_Coded):
     )
     publisher: String = _text("Publisher.", nullable=True)
     publisher_place: String = _text("Place of publication.", nullable=True)
-    issued_year: Int16 = pa.Field(
+    issued_year: Int64 = pa.Field(
         nullable=True, ge=1900, le=2100, description="Year of publication, as printed."
     )
     volume: String = _text("Volume.", nullable=True)
@@ -406,24 +501,43 @@ class References(_Coded):
     sha256: String = _text(
         "sha256 of that source text.", nullable=True, str_matches=r"^[0-9a-f]{64}$"
     )
+    written_start: Date = pa.Field(
+        nullable=True,
+        description="A source document's time of writing, derived from its own "
+        "text: the earliest day (null for cited works).",
+    )
+    written_end: Date = pa.Field(
+        nullable=True,
+        description="The latest day of the time of writing (null for cited works).",
+    )
+    written_basis: String = _text(
+        "How the document's own text fixes its time of writing.", nullable=True
+    )
 
     @pa.dataframe_check(
         name="source_documents_complete",
-        error="a source_document has a source_file and sha256 and no cited_by; "
-        "a cited_work has cited_by and in_reference_list",
+        error="a source_document has a source_file, sha256 and time of writing "
+        "(written_start <= written_end, written_basis) and no cited_by; a "
+        "cited_work has cited_by and in_reference_list and no time of writing",
     )
     def _source_documents_complete(cls, df: pd.DataFrame) -> Series[bool]:
         source = df["role"].astype("object") == "source_document"
-        as_source = df["source_file"].notna() & df["sha256"].notna() & df["cited_by"].isna()
-        as_cited = df["cited_by"].notna() & df["in_reference_list"].notna()
-        return (source & as_source) | (~source & as_cited)
+        written = df[["written_start", "written_end", "written_basis"]].notna()
+        ordered = (df["written_start"] <= df["written_end"]).fillna(False)
+        as_source = (
+            df["source_file"].notna() & df["sha256"].notna() & df["cited_by"].isna()
+            & written.all(axis=1) & ordered
+        )
+        as_cited = df["cited_by"].notna() & df["in_reference_list"].notna() & ~written.any(axis=1)
+        return ((source & as_source) | (~source & as_cited)).astype(bool)
 
     class Config:
         strict = True
         title = "References"
         description = (
             "The two source documents (role source_document, with the sha256 of "
-            "the text coded from) and every work either cites (role cited_work), "
+            "the text coded from and the time of writing derived from each "
+            "document's own text) and every work either cites (role cited_work), "
             "with CSL-like fields, whether it is in the citing document's "
             "reference list, and how it is cited in the text. Authors are in "
             "reference_authors."
@@ -442,7 +556,7 @@ class ReferenceAuthors(pa.DataFrameModel):
     reference_id: String = _text(
         "The reference (a reference_id).", str_matches=ID_PATTERNS["references"]
     )
-    position: Int16 = pa.Field(ge=1, description="Position in the author list, from 1.")
+    position: Int64 = pa.Field(ge=1, description="Position in the author list, from 1.")
     family: String = _text("Family name, for a person.", nullable=True)
     given: String = _text("Given names or initials, as printed.", nullable=True)
     literal: String = _text(
@@ -470,19 +584,29 @@ class ReferenceAuthors(pa.DataFrameModel):
 
 
 class Actors(pa.DataFrameModel):
-    """States, groupings and organisations the records name."""
+    """States, leaders, administrations, groupings and organisations the records name."""
 
     actor_id: String = _pk(
         "actors",
         "Actor identifier: ISO 3166-1 alpha-3 for a state, an upper-case code "
-        "for a grouping or organisation.",
+        "for a leader, administration, grouping or organisation.",
     )
-    name: String = _text("Name.")
-    kind: Category = _category(ACTOR_KINDS, "state, grouping or organisation.")
+    name: String = _text("Name, as the documents give it.")
+    kind: Category = _category(
+        ACTOR_KINDS,
+        "state, leader (a head of state or government), administration (a "
+        "government named by its leader), grouping or organisation.",
+    )
+    state_id: String = _text(
+        "The state a leader or administration belongs to (an actor_id); null "
+        "for other kinds. No dates: the documents give no terms of office.",
+        nullable=True,
+        str_matches=ID_PATTERNS["actors"],
+    )
     iso3: String = _text(
         "ISO 3166-1 alpha-3 code (states).", nullable=True, str_matches=r"^[A-Z]{3}$"
     )
-    cow_ccode: Int16 = pa.Field(
+    cow_ccode: Int64 = pa.Field(
         nullable=True, ge=1, le=999, description="Correlates of War country code (states)."
     )
     cow_abbrev: String = _text(
@@ -491,22 +615,35 @@ class Actors(pa.DataFrameModel):
     note: String = _text("Note.", nullable=True)
 
     @pa.dataframe_check(
-        name="state_codes", error="a state has iso3 and COW codes; a grouping or organisation has none"
+        name="state_codes",
+        error="a state has iso3 and COW codes; a leader or administration has a "
+        "state_id and no codes; a grouping or organisation has neither",
     )
     def _state_codes(cls, df: pd.DataFrame) -> Series[bool]:
-        state = df["kind"].astype("object") == "state"
+        kind = df["kind"].astype("object")
+        state = kind == "state"
+        part = kind.isin(STATE_PARTS)
         codes = df[["iso3", "cow_ccode", "cow_abbrev"]].notna()
-        return (state & codes.all(axis=1)) | (~state & ~codes.any(axis=1))
+        has_state = df["state_id"].notna()
+        ok = (state & codes.all(axis=1) & ~has_state) | (
+            ~state & ~codes.any(axis=1) & (has_state == part)
+        )
+        return ok.fillna(False).astype(bool)
 
     class Config:
         strict = True
         title = "Actors"
         description = (
-            "States (ISO 3166-1 alpha-3 and Correlates of War codes), groupings "
-            "and organisations named by the records. Members of groupings are in "
-            "actor_members."
+            "States (ISO 3166-1 alpha-3 and Correlates of War codes), leaders "
+            "and administrations (with their state), groupings and organisations "
+            "named by the records. Members of groupings are in actor_members."
         )
-        metadata = {"primary_key": ["actor_id"], "foreign_keys": []}
+        metadata = {
+            "primary_key": ["actor_id"],
+            "foreign_keys": [
+                {"fields": ["state_id"], "reference": {"resource": "actors", "fields": ["actor_id"]}},
+            ],
+        }
 
 
 class ActorMembers(pa.DataFrameModel):
@@ -535,20 +672,85 @@ class RecordActors(pa.DataFrameModel):
     record_id: String = _text("The record's identifier in that table.")
     actor_id: String = _text("The actor (an actor_id).", str_matches=ID_PATTERNS["actors"])
     role: Category = _category(ROLES, "The actor's role in the record (see the coding rules).")
+    evidence_id: String = _text(
+        "The evidence row of the same record whose quote names the actor (an evidence_id).",
+        str_matches=r"^[A-Za-z0-9_-]+#[0-9]+$",
+    )
 
     class Config:
         strict = True
         title = "Record actors"
         description = (
             "Links each event, commitment, exercise and recommendation to the "
-            "actors it names, with their role."
+            "actors it names, with their role and the evidence row that names "
+            "each."
         )
         metadata = {
             "primary_key": ["record_table", "record_id", "actor_id", "role"],
             "foreign_keys": [
                 {"fields": ["actor_id"], "reference": {"resource": "actors", "fields": ["actor_id"]}},
+                {"fields": ["evidence_id"], "reference": {"resource": "evidence", "fields": ["evidence_id"]}},
             ],
             "record_link": {"table": "record_table", "id": "record_id"},
+        }
+
+
+class RecordLinks(pa.DataFrameModel):
+    """Related and part-of links between records, instead of merges of different claims."""
+
+    record_table: Category = _category(RECORD_TABLES, "Table of the record.")
+    record_id: String = _text("The record's identifier in that table.")
+    relation: Category = _category(
+        LINK_RELATIONS,
+        "part_of (a part or stage of the other), outcome_of (results from the "
+        "other), related (same subject, a different claim) or conflicts_with "
+        "(the documents report different states of the same thing).",
+    )
+    target_table: Category = _category(RECORD_TABLES, "Table of the other record.")
+    target_id: String = _text("The other record's identifier in that table.")
+
+    @pa.dataframe_check(name="link_not_to_itself", error="a record cannot be linked to itself")
+    def _link_not_to_itself(cls, df: pd.DataFrame) -> Series[bool]:
+        same = (df["record_table"].astype("object") == df["target_table"].astype("object")) & (
+            df["record_id"] == df["target_id"]
+        )
+        return ~same.fillna(False).astype(bool)
+
+    class Config:
+        strict = True
+        title = "Record links"
+        description = (
+            "Links between events, commitments, exercises and recommendations: "
+            "a claim that is part of another, results from it, is related to it "
+            "or conflicts with it. Each link is stated once, from the record "
+            "that names the other."
+        )
+        metadata = {
+            "primary_key": ["record_table", "record_id", "relation", "target_table", "target_id"],
+            "foreign_keys": [],
+            "record_link": {"table": "record_table", "id": "record_id"},
+            "target_link": {"table": "target_table", "id": "target_id"},
+        }
+
+
+class RecommendationDomains(pa.DataFrameModel):
+    """The policy domains of each recommendation (one or more)."""
+
+    recommendation_id: String = _text(
+        "The recommendation (a recommendation_id).",
+        str_matches=ID_PATTERNS["recommendations"],
+    )
+    policy_domain: Category = _category(POLICY_DOMAINS, "A policy domain the text gives.")
+
+    class Config:
+        strict = True
+        title = "Recommendation domains"
+        description = "Every policy domain the text of each recommendation gives (at least one)."
+        metadata = {
+            "primary_key": ["recommendation_id", "policy_domain"],
+            "foreign_keys": [
+                {"fields": ["recommendation_id"], "reference": {"resource": "recommendations", "fields": ["recommendation_id"]}},
+            ],
         }
 
 
@@ -592,6 +794,19 @@ class Evidence(pa.DataFrameModel):
         "A short verbatim quote (letters and digits as in the source).",
         str_length={"min_value": 1},
     )
+    supports_date: Boolean = pa.Field(
+        description="The row supports the record's date (for a date of basis "
+        "context, it quotes the context)."
+    )
+    supports_status: Boolean = pa.Field(description="The row supports the record's status.")
+    supports_quantity: Boolean = pa.Field(
+        description="The row supports the record's quantity and unit."
+    )
+    repeat: Boolean = pa.Field(
+        description="The quote stands in the second printing of a passage the "
+        "document prints twice (the paper's section 3.3): count evidence "
+        "without these rows."
+    )
     note: String = _text("Note on this piece of evidence.", nullable=True)
 
     class Config:
@@ -599,8 +814,10 @@ class Evidence(pa.DataFrameModel):
         title = "Evidence"
         description = (
             "One row per piece of evidence for a record: which source document, "
-            "a locator a reader can follow and a short verbatim quote. A fact "
-            "stated in both documents has evidence from each."
+            "a locator a reader can follow and a short verbatim quote, with the "
+            "coded values it supports (date, status, quantity; actors point at "
+            "their row from record_actors). A claim stated in both documents "
+            "has evidence from each."
         )
         metadata = {
             "primary_key": ["evidence_id"],
@@ -616,9 +833,16 @@ RULE_COLUMNS = {
     "date_range_ordered": ["date_start", "date_end"],
     "date_precision_agrees": ["date_start", "date_end", "date_precision"],
     "quantity_has_unit": ["quantity", "unit"],
-    "source_documents_complete": ["role", "cited_by", "in_reference_list", "source_file", "sha256"],
+    "date_basis_agrees": ["date_basis", "date_precision"],
+    "event_status_agrees_mode": ["mode", "status"],
+    "commitment_expectation_not_final": ["mode", "status"],
+    "exercise_expectation_not_final": ["mode", "status"],
+    "parent_agrees_level": ["level", "parent_id"],
+    "source_documents_complete": ["role", "cited_by", "in_reference_list", "source_file", "sha256",
+                                  "written_start", "written_end", "written_basis"],
     "author_named": ["family", "literal"],
-    "state_codes": ["kind", "iso3", "cow_ccode", "cow_abbrev"],
+    "state_codes": ["kind", "state_id", "iso3", "cow_ccode", "cow_abbrev"],
+    "link_not_to_itself": ["record_table", "record_id", "target_table", "target_id"],
 }
 
 def rule_name(check: pa.Check) -> str:
@@ -636,6 +860,8 @@ TABLES: dict[str, type[pa.DataFrameModel]] = {
     "actors": Actors,
     "evidence": Evidence,
     "record_actors": RecordActors,
+    "record_links": RecordLinks,
+    "recommendation_domains": RecommendationDomains,
     "actor_members": ActorMembers,
     "exercise_scenarios": ExerciseScenarios,
     "reference_authors": ReferenceAuthors,
@@ -692,7 +918,7 @@ _KINDS = {
     "string[pyarrow]": "text",
     "category": "category",
     "datetime64[ns]": "date",
-    "Int16": "integer",
+    "Int64": "integer",
     "Float64": "number",
     "boolean": "boolean",
 }

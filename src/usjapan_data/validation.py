@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 
 from usjapan_data import schema
 from usjapan_data.conform import conform_column
+from usjapan_data.rules import check_rules
 
 __all__ = ["ValidationReport", "ValidationError", "validate", "validate_tables"]
 
@@ -336,8 +337,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], out: _Collector) -> None:
             if ref["resource"] in tables:
                 refer(name, column, ids(ref["resource"]),
                       f"an existing {ref['resource']}.{ref['fields'][0]}")
-        link = meta.get("record_link")
-        if link:
+        for link in filter(None, (meta.get("record_link"), meta.get("target_link"))):
             kinds = frame[link["table"]]
             codes = kinds.cat.codes.to_numpy()
             for code, table in enumerate(kinds.cat.categories):
@@ -421,6 +421,7 @@ def _check_tables(frames: Mapping[str, Any], out: _Collector, rows: dict[str, in
         _model_checks(name, table, out)
         conformed[name] = table
     _cross_checks(conformed, out)
+    check_rules(conformed, out.add_rows)
 
 
 def validate_tables(tables: Mapping[str, Any], source: str = "tables") -> ValidationReport:
