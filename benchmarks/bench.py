@@ -390,6 +390,8 @@ def _claim_dates(n: int) -> dict[str, Any]:
             start, end = date(year, 1, 1), date(year, 12, 31)
         elif precision == "decade":
             start, end = date(year - year % 10, 1, 1), date(year - year % 10 + 9, 12, 31)
+        elif precision == "window":
+            start, end = date(year, month, k % 28 + 1), date(year + 1, month, 1)
         else:
             start = end = None
         starts.append(start)
@@ -399,6 +401,9 @@ def _claim_dates(n: int) -> dict[str, Any]:
         "date_start": pd.to_datetime(starts).to_numpy("datetime64[ns]"),
         "date_end": pd.to_datetime(ends).to_numpy("datetime64[ns]"),
         "date_precision": precisions,
+        "date_basis": [{"unknown": "none", "window": "context"}.get(p, "printed") for p in precisions],
+        # no expectations: a forecast never sets a final status, whatever the status cycle gives
+        "mode": [("fact", "assessment")[k % 2] for k in range(n)],
     }
 
 
@@ -417,6 +422,7 @@ def synthetic_tables(rows: int) -> dict[str, pd.DataFrame]:
     rest works they cite, states have iso3 and COW codes and groupings none.
     """
     import numpy as np
+    import pandas as pd
 
     from usjapan_data.schema import ROLES
 
@@ -431,7 +437,10 @@ def synthetic_tables(rows: int) -> dict[str, pd.DataFrame]:
     actors = states + groupings
 
     tables: dict[str, pd.DataFrame] = {}
-    tables["events"] = make_table("events", n, {"event_id": ids["EVT"], **_claim_dates(n)})
+    tables["events"] = make_table("events", n, {
+        "event_id": ids["EVT"], **_claim_dates(n),
+        "status": [("occurred", "ongoing", "unclear")[k % 3] for k in range(n)],
+    })
     quantity = [None if k % 3 == 0 else float(k) for k in range(n)]
     tables["commitments"] = make_table("commitments", n, {
         "commitment_id": ids["COM"], **_claim_dates(n), "quantity": quantity,
@@ -441,7 +450,15 @@ def synthetic_tables(rows: int) -> dict[str, pd.DataFrame]:
     tables["recommendations"] = make_table("recommendations", n, {
         "recommendation_id": ids["REC"],
         "parent_id": [None if k % 3 == 0 else ids["REC"][k - k % 3] for k in range(n)],
-        "recommender_id": [sources[k % 2] for k in range(n)],
+        "level": ["overall" if k % 3 == 0 else "bullet" for k in range(n)],
+        "recommender_id": [sources[(k - k % 3) % 2] for k in range(n)],
+    })
+    tables["recommendation_domains"] = make_table("recommendation_domains", n, {
+        "recommendation_id": ids["REC"],
+    })
+    tables["record_links"] = make_table("record_links", n, {
+        "record_table": ["events"] * n, "record_id": ids["EVT"],
+        "target_table": ["commitments"] * n, "target_id": ids["COM"],
     })
     source = [k < 2 for k in range(n_ref)]
     tables["references"] = make_table("references", n_ref, {
@@ -453,6 +470,9 @@ def synthetic_tables(rows: int) -> dict[str, pd.DataFrame]:
         "source_file": [f"{r}.txt" if s else None for r, s in zip(refs, source)],
         "sha256": [hashlib.sha256(r.encode()).hexdigest() if s else None
                    for r, s in zip(refs, source)],
+        "written_start": pd.to_datetime(["2020-01-01" if s else None for s in source]),
+        "written_end": pd.to_datetime(["2020-12-31" if s else None for s in source]),
+        "written_basis": ["its text" if s else None for s in source],
     })
     tables["actors"] = make_table("actors", len(actors), {
         "actor_id": actors,
@@ -461,6 +481,7 @@ def synthetic_tables(rows: int) -> dict[str, pd.DataFrame]:
         "iso3": states + [None] * len(groupings),
         "cow_ccode": [k % 999 + 1 for k in range(len(states))] + [None] * len(groupings),
         "cow_abbrev": states + [None] * len(groupings),
+        "state_id": [None] * len(actors),
     })
 
     # evidence: cycle through every evidenced record, so each has at least one row
@@ -481,6 +502,8 @@ def synthetic_tables(rows: int) -> dict[str, pd.DataFrame]:
         "record_table": record_table,
         "record_id": record_id,
         "source_id": np.array(sources, dtype=object)[k % 2],
+        "supports_date": np.ones(rows, dtype=bool), "supports_status": np.ones(rows, dtype=bool),
+        "supports_quantity": np.ones(rows, dtype=bool), "repeat": np.zeros(rows, dtype=bool),
     })
 
     # record_actors: each record gets distinct (actor, role) pairs; the first
@@ -497,6 +520,7 @@ def synthetic_tables(rows: int) -> dict[str, pd.DataFrame]:
         "record_id": np.array([i for _, i in linked], dtype=object)[pick],
         "actor_id": np.array(actors, dtype=object)[turn % len(actors)],
         "role": np.array(ROLES, dtype=object)[(turn // len(actors) + offset) % len(ROLES)],
+        "evidence_id": np.array([i + "#1" for _, i in linked], dtype=object)[pick],
     })
     m = np.arange(size.members)
     tables["actor_members"] = make_table("actor_members", size.members, {

@@ -32,7 +32,7 @@ from usjapan_data.loading import (
 if TYPE_CHECKING:
     from usjapan_data.validation import ValidationError, ValidationReport
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "__version__",

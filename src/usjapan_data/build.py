@@ -6,7 +6,8 @@ From ``records/*.yaml`` and the table definitions the build generates:
   no writer-specific metadata, so the same records give the same bytes;
 - ``schemas/<table>.json``, the Frictionless Table Schemas;
 - ``datapackage.json``, with each file's sha256;
-- ``docs/codebook.md``, and the summary of row counts in ``README.md``.
+- ``docs/codebook.md``, ``docs/agreement.md`` (from ``review/passes/``), and the
+  summary of row counts in ``README.md``.
 
 The records are validated (every check of :func:`usjapan_data.validate`)
 before anything is written. ``check=True`` writes nothing and returns the
@@ -144,6 +145,10 @@ def build(root: str | Path = ".", *, check: bool = False) -> BuildResult:
     outputs["datapackage.json"] = dumps(datapackage(hashes)).encode()
     rules = (root / "docs" / "coding-rules.md").read_text(encoding="utf-8")
     outputs["docs/codebook.md"] = codebook(rules).encode()
+    if (root / "review" / "passes").is_dir():
+        from usjapan_data.agreement import agreement_report
+
+        outputs["docs/agreement.md"] = agreement_report(root / "review" / "passes").encode()
     readme = (root / "README.md").read_text(encoding="utf-8")
     outputs["README.md"] = _with_summary(readme, summary(tables)).encode()
 
