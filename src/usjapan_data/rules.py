@@ -108,7 +108,7 @@ def _time_of_writing(tables: dict[str, pd.DataFrame], evidence: pd.DataFrame,
         return
     written = refs.loc[(refs["role"].astype(object) == "source_document").to_numpy()]
     ends = _lookup(written["reference_id"], written["written_end"])
-    allowed = set(_pairs(evidence) + "\x00" + evidence["source_id"].astype(object).map(ends).astype(str))
+    allowed = set(_pairs(evidence) + "\x00" + _day(evidence["source_id"].astype(object).map(ends)))
     for table in schema.CLAIM_TABLES:
         frame = tables.get(table)
         if frame is None:
@@ -116,12 +116,17 @@ def _time_of_writing(tables: dict[str, pd.DataFrame], evidence: pd.DataFrame,
         anchored = frame["date_basis"].astype(object) == "time_of_writing"
         if not anchored.any():
             continue
-        key = table + "\x00" + _key(table, frame) + "\x00" + frame["date_end"].astype(object).astype(str)
+        key = table + "\x00" + _key(table, frame) + "\x00" + _day(frame["date_end"])
         mask = (anchored & ~key.isin(allowed)).to_numpy(dtype=bool)
         _report(add, table, "time_of_writing", mask, "date_end",
-                frame["date_end"].dt.strftime("%Y-%m-%d").fillna("null"),
+                _day(frame["date_end"]),
                 "the last day of the time of writing of one of the record's source documents",
                 "a date anchored to the time of writing must end when the source was written")
+
+
+def _day(dates: pd.Series) -> pd.Series:
+    """Dates as ISO days (``null`` for a missing one), to compare as text."""
+    return pd.to_datetime(dates).dt.strftime("%Y-%m-%d").fillna("null").astype(object)
 
 
 def _lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
