@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from usjapan_data import schema
 
@@ -35,11 +37,18 @@ __all__ = ["check_rules"]
 
 
 def _key(table: str, frame: pd.DataFrame) -> pd.Series:
-    return frame[schema.keys(schema.TABLES[table])["primary_key"][0]].astype(object)
+    return frame[schema.keys(schema.TABLES[table])["primary_key"][0]]
 
 
-def _pairs(frame: pd.DataFrame, table_col: str = "record_table", id_col: str = "record_id") -> pd.Series:
-    return frame[table_col].astype(object) + "\x00" + frame[id_col].astype(object)
+def _arrow(series: pd.Series) -> pa.Array:
+    """A column as an Arrow array (zero-copy for string[pyarrow]); categories as text."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    return pa.array(series.array, from_pandas=True)
+
+
+def _mask(array: pa.Array) -> np.ndarray:
+    return pc.fill_null(array, False).to_numpy(zero_copy_only=False)
 
 
 def _report(add: Callable[..., None], table: str, check: str, mask: np.ndarray,
@@ -53,6 +62,7 @@ def check_rules(tables: dict[str, pd.DataFrame], add: Callable[..., None]) -> No
     """Check the cross-table coding rules; ``add`` is ``_Collector.add_rows``.
 
     Tables that are missing are skipped: their absence is reported elsewhere.
+    Keys are compared in Arrow (hash sets), never as Python objects.
     """
     evidence = tables.get("evidence")
     if evidence is not None:
@@ -66,37 +76,49 @@ def check_rules(tables: dict[str, pd.DataFrame], add: Callable[..., None]) -> No
             _policy_domains(tables["recommendations"], tables["recommendation_domains"], add)
 
 
-def _marked(evidence: pd.DataFrame, table: str, column: str) -> set[Any]:
-    rows = (evidence["record_table"].astype(object) == table) & evidence[column].fillna(False).astype(bool)
-    return set(evidence.loc[rows.to_numpy(), "record_id"].astype(object))
+def _of_table(evidence: pd.DataFrame, table: str) -> np.ndarray:
+    """Rows of ``evidence`` about records of ``table`` (compared by category code)."""
+    kinds = evidence["record_table"]
+    if isinstance(kinds.dtype, pd.CategoricalDtype) and table in kinds.cat.categories:
+        return kinds.cat.codes.to_numpy() == kinds.cat.categories.get_loc(table)
+    return (kinds.astype(object) == table).to_numpy(dtype=bool)
 
 
 def _evidence_for_values(tables: dict[str, pd.DataFrame], evidence: pd.DataFrame,
                          add: Callable[..., None]) -> None:
+    record_ids = _arrow(evidence["record_id"])
     for table in schema.CLAIM_TABLES:
         frame = tables.get(table)
         if frame is None:
             continue
-        key = _key(table, frame)
+        key = _arrow(_key(table, frame))
+        own = _of_table(evidence, table)
         needs = {
-            "date": (frame["date_precision"].astype(object) != "unknown", "date_precision",
-                     frame["date_precision"]),
-            "status": (frame["status"].astype(object) != "unclear", "status", frame["status"]),
+            "date": (frame["date_precision"].astype(object) != "unknown", "date_precision"),
+            "status": (frame["status"].astype(object) != "unclear", "status"),
         }
         if "quantity" in frame:
-            needs["quantity"] = (frame["quantity"].notna(), "quantity", frame["quantity"])
-        for value, (needed, column, found) in needs.items():
-            marked = key.isin(_marked(evidence, table, f"supports_{value}"))
-            mask = (needed.fillna(False) & ~marked).to_numpy(dtype=bool)
-            _report(add, table, "evidence_for_value", mask, column, found,
+            needs["quantity"] = (frame["quantity"].notna(), "quantity")
+        for value, (needed, column) in needs.items():
+            rows = own & evidence[f"supports_{value}"].fillna(False).to_numpy(dtype=bool)
+            marked = pc.unique(record_ids.filter(pa.array(rows)))
+            mask = needed.fillna(False).to_numpy(dtype=bool) & ~_mask(pc.is_in(key, value_set=marked))
+            _report(add, table, "evidence_for_value", mask, column, frame[column],
                     f"an evidence row of the record with supports_{value} true",
                     f"no evidence row supports the record's {value}")
 
 
 def _actor_evidence(actors: pd.DataFrame, evidence: pd.DataFrame, add: Callable[..., None]) -> None:
-    own = set(_pairs(evidence) + "\x00" + evidence["evidence_id"].astype(object))
-    pairs = _pairs(actors) + "\x00" + actors["evidence_id"].astype(object)
-    mask = (actors["evidence_id"].notna() & ~pairs.isin(own)).to_numpy(dtype=bool)
+    # the evidence row each actor names (evidence_id is evidence's primary key)
+    at = pc.index_in(_arrow(actors["evidence_id"]), value_set=_arrow(evidence["evidence_id"]))
+    found = at.is_valid()
+    rows = pc.fill_null(at, 0)
+    same = pc.and_(
+        pc.equal(_arrow(evidence["record_id"]).take(rows), _arrow(actors["record_id"])),
+        pc.equal(_arrow(evidence["record_table"]).take(rows), _arrow(actors["record_table"])),
+    )
+    # an evidence_id that is no evidence row at all is a foreign_key error, reported elsewhere
+    mask = _mask(pc.and_(found, pc.invert(pc.fill_null(same, False))))
     _report(add, "record_actors", "actor_evidence", mask, "evidence_id", actors["evidence_id"],
             "an evidence row of the same record", "the actor's evidence row belongs to another record")
 
@@ -107,19 +129,25 @@ def _time_of_writing(tables: dict[str, pd.DataFrame], evidence: pd.DataFrame,
     if refs is None:
         return
     written = refs.loc[(refs["role"].astype(object) == "source_document").to_numpy()]
-    ends = _lookup(written["reference_id"], written["written_end"])
-    allowed = set(_pairs(evidence) + "\x00" + _day(evidence["source_id"].astype(object).map(ends)))
+    ends = _lookup(written["reference_id"], _day(written["written_end"]))
     for table in schema.CLAIM_TABLES:
         frame = tables.get(table)
         if frame is None:
             continue
-        anchored = frame["date_basis"].astype(object) == "time_of_writing"
+        anchored = (frame["date_basis"].astype(object) == "time_of_writing").to_numpy(dtype=bool)
         if not anchored.any():
             continue
-        key = table + "\x00" + _key(table, frame) + "\x00" + _day(frame["date_end"])
-        mask = (anchored & ~key.isin(allowed)).to_numpy(dtype=bool)
-        _report(add, table, "time_of_writing", mask, "date_end",
-                _day(frame["date_end"]),
+        key = _key(table, frame)
+        # only the evidence of the anchored records: (record, last day of its source's writing)
+        ids = pc.unique(_arrow(key[anchored]))
+        rows = _of_table(evidence, table) & _mask(pc.is_in(_arrow(evidence["record_id"]), value_set=ids))
+        sub = evidence.loc[rows, ["record_id", "source_id"]].astype(object)
+        allowed = set(zip(sub["record_id"], sub["source_id"].map(ends)))
+        ok = np.array([(rid, day) in allowed for rid, day in
+                       zip(key[anchored].astype(object), _day(frame["date_end"][anchored]))], dtype=bool)
+        mask = anchored.copy()
+        mask[anchored] = ~ok
+        _report(add, table, "time_of_writing", mask, "date_end", _day(frame["date_end"]),
                 "the last day of the time of writing of one of the record's source documents",
                 "a date anchored to the time of writing must end when the source was written")
 
@@ -152,7 +180,8 @@ def _recommendation_tree(recs: pd.DataFrame, add: Callable[..., None]) -> None:
 
 
 def _policy_domains(recs: pd.DataFrame, domains: pd.DataFrame, add: Callable[..., None]) -> None:
-    key = recs["recommendation_id"].astype(object)
-    mask = (~key.isin(set(domains["recommendation_id"].astype(object)))).to_numpy(dtype=bool)
+    key = recs["recommendation_id"]
+    present = pc.unique(_arrow(domains["recommendation_id"]))
+    mask = ~_mask(pc.is_in(_arrow(key), value_set=present))
     _report(add, "recommendations", "policy_domain", mask, "recommendation_id", key,
             "at least one recommendation_domains row", "the recommendation has no policy domain")
