@@ -11,6 +11,7 @@ checks the keys across tables.
 Importing this module imports pandera; the loaders do not.
 """
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import pandas as pd
@@ -19,7 +20,7 @@ from pandera.typing import Series
 
 from usjapan_data.parsing import ColumnSpec
 
-__all__ = ["TABLES", "CODED_TABLES", "columns", "keys", "table_model"]
+__all__ = ["TABLES", "CODED_TABLES", "MEANINGS", "columns", "keys", "meanings", "table_model"]
 
 # --------------------------------------------------------------------------
 # Vocabularies
@@ -74,6 +75,211 @@ ROLES = (
 )
 RECORD_TABLES = ("events", "commitments", "exercises", "recommendations")
 EVIDENCED_TABLES = (*RECORD_TABLES, "references", "actors")
+
+# --------------------------------------------------------------------------
+# What each vocabulary value means: the one source for describe(), the
+# codebook and the Table Schemas' categories. A test checks that every value
+# of every category column has a meaning here.
+# --------------------------------------------------------------------------
+
+
+def _table_names(values: tuple[str, ...]) -> dict[str, str]:
+    return {v: f"the record is a row of table {v}" for v in values}
+
+
+MEANINGS: dict[tuple[str, ...], dict[str, str]] = {
+    MODES: {
+        "fact": "reported as having happened or being so",
+        "assessment": "the author's judgement or interpretation",
+        "expectation": "a plan, forecast or announced future step",
+        "recommendation": "the document asks for it",
+    },
+    PRECISIONS: {
+        "day": "the source gives the days: start and end are those days",
+        "month": "the source gives months: first day of the first month to last day of the last",
+        "year": "the source gives years: January 1 of the first year to December 31 of the last",
+        "decade": "the source gives a decade: January 1 of its first year to December 31 of its last",
+        "unknown": "the source fixes no date: both dates are null",
+    },
+    REVIEWS: {
+        "both_passes": "both coding passes coded it, and agreed or differed only in wording",
+        "adjudicated": "both passes coded it but disagreed on a coded value; the "
+        "reconciliation decided (see note or the reconciliation log)",
+        "first_pass_only": "only the first pass coded it; the reconciliation confirmed it "
+        "against the text",
+        "second_pass_only": "only the second pass coded it; the reconciliation confirmed it "
+        "against the text",
+    },
+    EVENT_TYPES: {
+        "treaty": "a treaty concluded, in force or revised",
+        "agreement": "an agreement between governments that is not a treaty",
+        "war": "a war, as a whole",
+        "attack": "an attack, such as a terrorist attack",
+        "deployment": "a dispatch or deployment of forces",
+        "guidelines_revision": "a revision of the US-Japan Defense Guidelines",
+        "constitutional_reinterpretation": "a reinterpretation of a constitution "
+        "(Article 9 of Japan's)",
+        "defense_reform": "a reform of defense laws, institutions or forces",
+        "strategy_document": "a strategy or planning document issued or revised",
+        "policy_announcement": "a policy, demand or threat that a government states",
+        "inauguration": "a head of state or government takes office",
+        "election": "an election",
+        "summit": "a meeting of heads of state or government",
+        "meeting": "a meeting or series of meetings not coded as a summit",
+        "visit": "a trip or visit by an official to another country",
+        "missile_launch": "a missile launch or test, or a series of them",
+        "nuclear_test": "a nuclear test, carried out or expected",
+        "grouping_change": "a grouping formed, reconstituted, widened or changed in kind",
+        "other": "a happening that fits none of the other types",
+    },
+    COMMITMENT_CATEGORIES: {
+        "defense_spending": "the level or growth of defense spending",
+        "acquisition": "acquiring weapons systems or equipment",
+        "deployment": "deploying or stationing forces or assets, or patrolling",
+        "basing": "military bases: allowing, using or upgrading them",
+        "new_unit": "establishing a new military unit",
+        "capability": "developing a military capability",
+        "joint_development": "developing systems or technology together with another state",
+        "security_guarantee": "a pledge to defend another state",
+        "host_nation_support": "support that a host nation gives to foreign forces stationed there",
+        "policy_stance": "a general policy, orientation or stance",
+        "agreement": "concluding or widening an agreement",
+        "other": "a commitment that fits none of the other categories",
+    },
+    COMMITMENT_FORMS: {
+        "treaty": "set down in a treaty",
+        "agreement": "set down in an agreement between governments",
+        "strategy_document": "set down in a strategy or planning document",
+        "statement": "a statement, pledge or vow",
+        "decision": "a government decision",
+        "policy": "an ongoing policy or approach",
+        "unknown": "the source does not say what form it takes",
+    },
+    COMMITMENT_STATUSES: {
+        "considered": "being considered or studied",
+        "under_discussion": "under discussion between governments",
+        "announced": "announced, pledged or vowed, not yet said to be decided",
+        "decided": "decided, adopted or agreed",
+        "under_way": "being carried out, or in force and continuing",
+        "completed": "carried out in full",
+        "abandoned": "given up or reversed",
+        "unclear": "the source does not make the status clear",
+    },
+    EXERCISE_DOMAINS: {
+        "land": "on land",
+        "maritime": "at sea",
+        "air": "in the air",
+        "amphibious": "from the sea onto land",
+        "cyber": "in cyberspace",
+        "space": "in space",
+        "hadr": "humanitarian assistance and disaster relief",
+        "multi_domain": "across several domains",
+    },
+    EXERCISE_FREQUENCIES: {
+        "annual": "held every year",
+        "regular": "held regularly, at no stated interval",
+        "one_off": "held once",
+        "unknown": "the source does not say how often",
+    },
+    EXERCISE_STATUSES: {
+        "held": "held or carried out",
+        "expanded": "widened in scope, such as to new scenarios or participants",
+        "increased": "held more often or on a larger scale",
+        "reduced": "scaled down or held less often",
+        "cancelled": "cancelled",
+        "constrained": "held under constraints that limit it",
+        "recommended": "the source recommends holding, resuming or using it",
+        "unclear": "the source does not say what happened to it",
+    },
+    RECOMMENDATION_LEVELS: {
+        "overall": "an ask that frames the whole document",
+        "bullet": "a headed bullet of the document's recommendations",
+        "ask": "a distinct concrete ask, inside a bullet (parent_id) or on its own",
+    },
+    POLICY_DOMAINS: {
+        "alliance_commitment": "the alliance itself and the commitment to allies",
+        "extended_deterrence": "extended deterrence: defending allies with one's own forces, "
+        "nuclear included",
+        "quad": "the Quadrilateral Security Dialogue (Quad)",
+        "multilateral_frameworks": "multilateral frameworks and groupings other than the Quad",
+        "trilateral_cooperation": "cooperation of the United States, Japan and South Korea",
+        "regional_security_roles": "the roles allies take in regional security",
+        "korea_japan_relations": "relations between South Korea and Japan",
+        "north_korea": "North Korea and the threat it poses",
+        "human_rights": "human rights",
+        "missile_defense": "missile defense",
+        "military_exercises": "military exercises",
+        "force_posture": "which forces are where: deployments and stationing",
+        "defense_spending": "defense budgets and spending",
+        "defense_planning": "defense planning, strategy and command arrangements",
+        "strike_capabilities": "strike and counterstrike capabilities",
+        "taiwan": "Taiwan and the Taiwan Strait",
+        "maritime_security": "maritime security and freedom of navigation",
+        "technology": "technology and defense-industrial cooperation",
+        "economic_security": "economic security: trade, supply chains, economic coercion",
+    },
+    MODALS: {
+        "should": "worded with 'should'",
+        "must": "worded with 'must'",
+        "need": "worded with 'need' or 'needs to'",
+        "would": "worded with 'would' (e.g. 'it would be a waste to')",
+        "could": "worded with 'could'",
+    },
+    REFERENCE_ROLES: {
+        "source_document": "one of the documents the data are coded from",
+        "cited_work": "a work that a source document cites",
+    },
+    CSL_TYPES: {
+        "article-journal": "an article in a journal",
+        "book": "a book",
+        "chapter": "a chapter of a book",
+        "report": "a report or issue brief",
+        "document": "another kind of document, such as a government statement or strategy",
+    },
+    ACTOR_KINDS: {
+        "state": "a state (with ISO 3166-1 alpha-3 and Correlates of War codes)",
+        "grouping": "a grouping of states without an organisation of its own, such as the Quad",
+        "organisation": "an international organisation, such as NATO",
+    },
+    ROLES: {
+        "participant": "takes part (events, exercises)",
+        "initiator": "carries it out or starts it, such as the state that launches a "
+        "missile (events)",
+        "target": "acted against, or the threat a commitment answers (events, commitments)",
+        "host": "hosts a summit or a visit (events)",
+        "committer": "makes the commitment (commitments; at least one per commitment)",
+        "partner": "commits jointly with, or is the counterpart of, the committer (commitments)",
+        "beneficiary": "the commitment is made to or for it (commitments)",
+        "addressee": "asked to act (recommendations; at least one per recommendation)",
+        "subject": "the ask is about it, without asking it to act (recommendations)",
+    },
+    RECORD_TABLES: _table_names(RECORD_TABLES),
+    EVIDENCED_TABLES: _table_names(EVIDENCED_TABLES),
+}
+
+
+def meanings(values: Sequence[str]) -> dict[str, str | None]:
+    """Return what each value of a vocabulary means, in the vocabulary's order.
+
+    Parameters
+    ----------
+    values : sequence of str
+        The allowed values of a category column (``ColumnSpec.categories``).
+
+    Returns
+    -------
+    dict of str to str or None
+        ``None`` for a value whose meaning is not written in :data:`MEANINGS`
+        (a test keeps that from happening for the shipped tables).
+
+    Examples
+    --------
+    >>> meanings(MODES)["fact"]
+    'reported as having happened or being so'
+    """
+    written = MEANINGS.get(tuple(values), {})
+    return {value: written.get(value) for value in values}
+
 
 ID_PATTERNS = {
     "events": r"^EVT-[0-9]{3}$",
