@@ -136,7 +136,7 @@ def _table_header(name: str) -> tuple[str, list[str]]:
     link = keys.get("record_link")
     if link:
         lines.append(f"Record link: (`{link['table']}`, `{link['id']}`) → the record of that table.")
-    return model.Config.description, lines
+    return model.Config.description or "", lines
 
 
 def format_text(frame: pd.DataFrame) -> str:

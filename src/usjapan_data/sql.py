@@ -93,7 +93,7 @@ def _linkable(table: str) -> bool:
 def statements() -> list[str]:
     """Return the SQL that :func:`connect` runs: types, table views, link views."""
     enums = _enum_names()
-    sql = []
+    sql: list[str] = []
     for (table, column), name in enums.items():
         if any(f'TYPE {_ident(name)} ' in s for s in sql):
             continue  # created for another table with the same vocabulary

@@ -142,7 +142,7 @@ class ValidationReport:
         html += [f"<tr>{cells('td', [t, n, int(counts.get(t, 0))])}</tr>" for t, n in self.rows.items()]
         html.append("</tbody></table>")
         if not self.valid:
-            html.append(f"<table><thead><tr>{cells('th', ERROR_COLUMNS)}</tr></thead><tbody>")
+            html.append(f"<table><thead><tr>{cells('th', list(self.errors.columns))}</tr></thead><tbody>")
             for rec in self.errors.head(limit).itertuples(index=False):
                 html.append(f"<tr>{cells('td', list(rec))}</tr>")
             html.append("</tbody></table>")
