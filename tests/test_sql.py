@@ -60,31 +60,34 @@ def test_reserved_table_names_have_a_second_name(con):
 
 
 def link_tables():
-    return [t for t, m in schema.TABLES.items() if "record_link" in schema.keys(m)]
+    return [t for t, m in schema.TABLES.items() if schema.record_links(m)]
+
+
+def test_record_actors_and_evidence_are_link_tables():
+    assert {"record_actors", "evidence"} <= set(link_tables())
 
 
 @pytest.mark.parametrize("table", link_tables())
 def test_named_views_resolve_every_link(con, tables, table):
     model = schema.TABLES[table]
-    keys = schema.keys(model)
-    link = keys["record_link"]
     named = con.execute(f'SELECT * FROM "{table}_named"').df()
     assert len(named) == len(tables[table])
     own = list(schema.columns(model))
-    added = [c for c in named.columns if c not in own]
     assert [c for c in named.columns if c in own] == own
-    assert added[0] == "record_label" and list(named.columns).index("record_label") == own.index(link["id"]) + 1
+    after = dict(zip(named.columns, list(named.columns)[1:]))
+    added = [c for c in named.columns if c not in own]
     assert named[added].notna().all().all(), "every link resolves to a labelled row"
-    for fk in keys.get("foreign_keys", []):
-        column = fk["fields"][0]
-        label = list(named.columns)[list(named.columns).index(column) + 1]
-        assert label.startswith(column.removesuffix("_id") + "_")
-    # each label is the record's own: check against the tables
-    for rec in named.head(50).itertuples(index=False):
-        target = getattr(rec, link["table"])
-        pk = schema.keys(schema.TABLES[target])["primary_key"][0]
-        row = tables[target].set_index(pk).loc[getattr(rec, link["id"])]
-        assert rec.record_label in {str(v) for v in row.dropna().values}
+    for fk in schema.keys(model).get("foreign_keys", []):
+        assert after[fk["fields"][0]].startswith(fk["fields"][0].removesuffix("_id") + "_")
+    for link in schema.record_links(model):
+        label = after[link["id"]]
+        assert label == link["id"].removesuffix("_id") + "_label"
+        # each label is the record's own: check against the tables
+        for rec in named.head(50).to_dict(orient="records"):
+            target = rec[link["table"]]
+            pk = schema.keys(schema.TABLES[target])["primary_key"][0]
+            row = tables[target].set_index(pk).loc[rec[link["id"]]]
+            assert rec[label] in {str(v) for v in row.dropna().values}
 
 
 def test_record_actors_named_gives_actor_names(con, tables):

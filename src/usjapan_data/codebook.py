@@ -49,15 +49,14 @@ def _constraint_text(field: dict[str, Any], code: str = "`") -> str:
     return "; ".join(parts)
 
 
-def _references(keys: dict[str, Any]) -> dict[str, str]:
+def _references(model: Any) -> dict[str, str]:
     """What each key column of a table points at, by column."""
     out = {}
-    for fk in keys.get("foreign_keys", []):
+    for fk in schema.keys(model).get("foreign_keys", []):
         ref = fk["reference"]
         for mine, theirs in zip(fk["fields"], ref["fields"]):
             out[mine] = f"{ref['resource']}.{theirs}"
-    link = keys.get("record_link")
-    if link:
+    for link in schema.record_links(model):
         out[link["id"]] = f"the primary key of the table named in {link['table']}"
     return out
 
@@ -104,7 +103,7 @@ def describe(table: str | None = None) -> pd.DataFrame:
     for name in names:
         model = schema.table_model(name)
         keys = schema.keys(model)
-        references = _references(keys)
+        references = _references(model)
         fields = {f["name"]: f for f in table_schema(name)["fields"]}
         for spec in schema.column_specs(model):
             field = fields[spec.name]
@@ -133,8 +132,7 @@ def _table_header(name: str) -> tuple[str, list[str]]:
     for fk in keys.get("foreign_keys", []):
         ref = fk["reference"]
         lines.append(f"Foreign key: `{fk['fields'][0]}` → `{ref['resource']}.{ref['fields'][0]}`.")
-    link = keys.get("record_link")
-    if link:
+    for link in schema.record_links(model):
         lines.append(f"Record link: (`{link['table']}`, `{link['id']}`) → the record of that table.")
     return model.Config.description or "", lines
 

@@ -891,6 +891,16 @@ def keys(model: type[pa.DataFrameModel]) -> dict:
     return dict(model.get_metadata()[model.__name__]["dataframe"])
 
 
+def record_links(model: type[pa.DataFrameModel]) -> list[dict[str, str]]:
+    """Return the links through which a table names records of other tables.
+
+    Each is a key metadata entry whose name ends in ``_link`` (such as
+    ``record_link``): ``{"table": column naming the table, "id": column
+    holding the record's primary key}``.
+    """
+    return [value for name, value in keys(model).items() if name.endswith("_link")]
+
+
 #: The dtype of every text column, under pandas 2 and 3 alike.
 TEXT_DTYPE = pd.StringDtype("pyarrow")
 

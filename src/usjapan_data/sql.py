@@ -13,11 +13,12 @@ Everything is generated from the table definitions (:mod:`usjapan_data.schema`):
   ``SELECT * FROM "references"``);
 - ``record_labels``: every record a link can name (``record_table``,
   ``record_id``, ``record_label``);
-- ``<table>_named`` for each table that links to records through
-  (``record_table``, ``record_id``) (``record_actors_named``,
-  ``evidence_named``): its rows, each link followed by a label, the record's
-  (``record_label``) and each foreign key's (``actor_name``,
-  ``source_title``).
+- ``<table>_named`` for each table that links to records through a
+  (table, id) pair of columns (``schema.record_links``: ``record_actors_named``,
+  ``evidence_named``): its rows, each link's id followed by the record's
+  label (``record_id`` by ``record_label``) and each single-column foreign
+  key by the label of the row it names (``actor_id`` by ``actor_name``,
+  ``source_id`` by ``source_title``).
 
 A record's label is the first non-null of: its ``title`` or ``name`` column,
 its first required text column that is not a key, its identifier.
@@ -63,12 +64,12 @@ def _enum_names() -> dict[tuple[str, str], str]:
     return {(t, c): c if len(vocabularies[c]) == 1 else f"{t}_{c}" for t, c in columns}
 
 
-def _key_columns(keys: dict[str, Any]) -> set[str]:
+def _key_columns(model: Any) -> set[str]:
+    keys = schema.keys(model)
     out = set(keys["primary_key"])
     for fk in keys.get("foreign_keys", []):
         out.update(fk["fields"])
-    link = keys.get("record_link")
-    if link:
+    for link in schema.record_links(model):
         out.update((link["table"], link["id"]))
     return out
 
@@ -80,7 +81,7 @@ def _label(table: str) -> tuple[str, str]:
     specs = schema.column_specs(model)
     text = [s for s in specs if s.kind == "text"]
     candidates = [s.name for s in text if s.name in _LABEL_NAMES]
-    required = [s.name for s in text if not s.nullable and s.name not in _key_columns(keys)]
+    required = [s.name for s in text if not s.nullable and s.name not in _key_columns(model)]
     candidates += [c for c in required[:1] if c not in candidates]
     candidates += keys["primary_key"][:1]
     return f"COALESCE({', '.join(_ident(c) for c in candidates)})", candidates[0]
@@ -119,12 +120,12 @@ def statements() -> list[str]:
 
 
 def _link_views() -> list[str]:
-    links = {t: schema.keys(m)["record_link"] for t, m in schema.TABLES.items()
-             if "record_link" in schema.keys(m)}
+    links = {t: schema.record_links(m) for t, m in schema.TABLES.items() if schema.record_links(m)}
     targets: list[str] = []
-    for table, link in links.items():
-        spec = next(s for s in schema.column_specs(schema.TABLES[table]) if s.name == link["table"])
-        targets += [t for t in spec.categories if _linkable(t) and t not in targets]
+    for table, table_links in links.items():
+        specs = {s.name: s for s in schema.column_specs(schema.TABLES[table])}
+        for link in table_links:
+            targets += [t for t in specs[link["table"]].categories if _linkable(t) and t not in targets]
     if not targets:
         return []
     union = " UNION ALL ".join(
@@ -134,23 +135,26 @@ def _link_views() -> list[str]:
         for t in targets
     )
     sql = [f"CREATE VIEW record_labels AS {union}"]
-    for table, link in links.items():
+    for table, table_links in links.items():
         keys = schema.keys(schema.TABLES[table])
         foreign = {fk["fields"][0]: fk["reference"] for fk in keys.get("foreign_keys", [])
                    if len(fk["fields"]) == 1 and _linkable(fk["reference"]["resource"])}
-        select, joins = [], [
-            f"LEFT JOIN record_labels AS r ON r.record_table = CAST(l.{_ident(link['table'])} AS VARCHAR)"
-            f" AND r.record_id = l.{_ident(link['id'])}"
-        ]
+        by_id = {link["id"]: link for link in table_links}
+        select, joins = [], []
         for number, spec in enumerate(schema.column_specs(schema.TABLES[table])):
             select.append(f"l.{_ident(spec.name)}")
-            if spec.name == link["id"]:
-                select.append("r.record_label")
-            elif spec.name in foreign:
+            alias = f"j{number}"
+            stem = spec.name.removesuffix("_id")
+            if spec.name in by_id:  # (record_table, record_id) -> record_label
+                select.append(f"{alias}.record_label AS {_ident(stem + '_label')}")
+                joins.append(
+                    f"LEFT JOIN record_labels AS {alias} ON {alias}.record_table = "
+                    f"CAST(l.{_ident(by_id[spec.name]['table'])} AS VARCHAR) "
+                    f"AND {alias}.record_id = l.{_ident(spec.name)}"
+                )
+            elif spec.name in foreign:  # actor_id -> actor_name
                 ref = foreign[spec.name]
                 expression, shown = _label(ref["resource"])
-                alias = f"f{number}"
-                stem = spec.name.removesuffix("_id")
                 select.append(f"{alias}.label AS {_ident(f'{stem}_{shown}')}")
                 joins.append(
                     f"LEFT JOIN (SELECT {_ident(ref['fields'][0])} AS id, {expression} AS label "
