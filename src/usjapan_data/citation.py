@@ -328,7 +328,7 @@ def cite(format: Format = "apa", what: str = "all") -> str:
     --------
     >>> from usjapan_data import cite
     >>> print(cite("apa", "heritage-brief"))
-    Klingner, B., & Smith, J. M. (n.d.). President Biden Should Strengthen Alliances During Asia Trip.
+    Klingner, B., & Smith, J. M. (...). President Biden Should Strengthen Alliances During Asia Trip...
     >>> cite("bibtex", "dataset").splitlines()[0]
     '@misc{usjapan-data,'
     """

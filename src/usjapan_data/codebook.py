@@ -95,8 +95,10 @@ def describe(table: str | None = None) -> pd.DataFrame:
     ('category', False)
     >>> events.loc["mode", "values"]["fact"]
     'reported as having happened or being so'
-    >>> describe().query("references == 'actors.actor_id'")[["table", "column"]].values.tolist()
-    [['record_actors', 'actor_id'], ['actor_members', 'grouping_id'], ['actor_members', 'member_id']]
+    >>> describe("record_actors").set_index("column").loc["actor_id", "references"]
+    'actors.actor_id'
+    >>> print(describe().query("column == 'role'")["table"].tolist())
+    ['references', 'record_actors']
     """
     names = [table] if table is not None else list(schema.TABLES)
     rows = []
