@@ -17,8 +17,19 @@ CHECK = (
     "assert str(t['events']['date_start'].dtype) == 'datetime64[ns]'\n"
     "assert str(t['events']['event_type'].dtype) == 'category'\n"
     "assert u.validate().valid\n"
+    "d = u.describe()\n"
+    "assert set(d['table']) == set(u.list_tables())\n"
+    "assert d.set_index(['table', 'column']).loc[('events', 'mode'), 'values']['fact']\n"
+    "assert u.codebook_path().read_text(encoding='utf-8').startswith('# Codebook')\n"
+    "assert u.codebook_path().with_name('coding-rules.md').is_file()\n"
+    "assert f'version: \"{u.__version__}\"' in u.cite('cff')\n"
+    "assert '@misc{usjapan-data,' in u.cite('bibtex')\n"
+    "con = u.connect()\n"
+    "assert con.execute('SELECT count(*) FROM record_actors_named WHERE actor_name IS NULL').fetchone() == (0,)\n"
+    "assert '<table>' in u.validate()._repr_html_()\n"
     "print(u.__file__)\n"
     "print(u.descriptor_path())\n"
+    "print(u.codebook_path())\n"
 )
 
 
@@ -35,7 +46,8 @@ def test_wheel_contents(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for expected in ["usjapan_data/__init__.py", "usjapan_data/py.typed",
                      "usjapan_data/datapackage.json", "usjapan_data/data/events.parquet",
-                     "usjapan_data/schemas/events.json"]:
+                     "usjapan_data/schemas/events.json", "usjapan_data/docs/codebook.md",
+                     "usjapan_data/docs/coding-rules.md", "usjapan_data/CITATION.cff"]:
         assert expected in names
     assert not any(n.startswith(("records/", "tests/")) for n in names)
 
@@ -48,10 +60,32 @@ def test_wheel_installed_outside_the_source_tree(wheel, tmp_path, root):
     result = subprocess.run([sys.executable, "-c", CHECK], cwd=tmp_path, env=env,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    module, descriptor = result.stdout.split()
-    assert Path(module).is_relative_to(target)
-    assert Path(descriptor).is_relative_to(target)
-    assert not Path(descriptor).is_relative_to(root)
+    module, descriptor, codebook = result.stdout.split()
+    for path in (module, descriptor, codebook):
+        assert Path(path).is_relative_to(target)
+        assert not Path(path).is_relative_to(root)
+
+
+def test_wheel_in_a_fresh_virtual_environment(wheel, tmp_path, root):
+    """The README's user: pip install the wheel with the sql extra, work from elsewhere."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    install = subprocess.run([str(python), "-m", "pip", "install", "-q", f"{wheel}[sql]"],
+                             capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr[-3000:]
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    result = subprocess.run([str(python), "-c", CHECK], cwd=work, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert all(Path(p).is_relative_to(venv) for p in result.stdout.split())
+    cli = venv / "bin" / "usjapan-data"
+    described = subprocess.run([str(cli), "describe", "events"], cwd=work, capture_output=True, text=True)
+    assert described.returncode == 0 and described.stdout.startswith("events\n"), described.stderr
+    cited = subprocess.run([str(cli), "cite", "--format", "bibtex"], cwd=work, capture_output=True, text=True)
+    assert cited.returncode == 0 and "@misc{usjapan-data," in cited.stdout, cited.stderr
+    helped = subprocess.run([str(cli), "validate", "--help"], cwd=work, capture_output=True, text=True)
+    assert "examples:" in helped.stdout
 
 
 def test_editable_or_source_checkout_from_another_directory(tmp_path, root):
@@ -59,3 +93,4 @@ def test_editable_or_source_checkout_from_another_directory(tmp_path, root):
     result = subprocess.run([sys.executable, "-c", CHECK], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.split()[1]) == root / "datapackage.json"
+    assert Path(result.stdout.split()[2]) == root / "docs" / "codebook.md"

@@ -12,16 +12,16 @@ Examples
 True
 
 Importing the package is cheap: pandas and pyarrow are imported on first
-load, pandera and frictionless only to validate.
+load, pandera and frictionless only to validate or describe, DuckDB only to
+connect.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from usjapan_data.loading import (
+    codebook_path,
     descriptor_path,
     list_tables,
     load_table,
@@ -29,15 +29,22 @@ from usjapan_data.loading import (
     table_path,
 )
 
-if TYPE_CHECKING:
-    from usjapan_data.validation import ValidationError, ValidationReport
-
 __version__ = "0.2.0"
+
+if TYPE_CHECKING:  # what type checkers see; at run time these load on first use
+    from usjapan_data.citation import cite
+    from usjapan_data.codebook import describe
+    from usjapan_data.sql import connect
+    from usjapan_data.validation import ValidationError, ValidationReport, validate
 
 __all__ = [
     "__version__",
     "ValidationError",
     "ValidationReport",
+    "cite",
+    "codebook_path",
+    "connect",
+    "describe",
     "descriptor_path",
     "list_tables",
     "load_table",
@@ -46,45 +53,29 @@ __all__ = [
     "validate",
 ]
 
+#: Public names whose modules import pandas, pandera or DuckDB, and the
+#: module of each: imported on first access (PEP 562), so that
+#: ``import usjapan_data`` stays cheap.
+_LAZY = {
+    "ValidationError": "usjapan_data.validation",
+    "ValidationReport": "usjapan_data.validation",
+    "validate": "usjapan_data.validation",
+    "describe": "usjapan_data.codebook",
+    "cite": "usjapan_data.citation",
+    "connect": "usjapan_data.sql",
+}
 
-def validate(
-    source: str | os.PathLike[str] | Mapping[str, Any] | None = None,
-) -> "ValidationReport":
-    """Validate the installed package, a data package on disk, or tables in memory.
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name is an error
 
-    Parameters
-    ----------
-    source : None, path-like or mapping, optional
-        ``None`` (the installed package); a path to a ``datapackage.json`` or
-        a folder holding one, with Parquet or CSV resources; or a mapping of
-        table name to pandas DataFrame, polars DataFrame or pyarrow Table.
+    def __getattr__(name: str) -> object:
+        if name not in _LAZY:
+            raise AttributeError(f"module 'usjapan_data' has no attribute {name!r}")
+        from importlib import import_module
 
-    Returns
-    -------
-    ValidationReport
-        ``.valid``, ``.errors`` (a DataFrame: file, table, row, column,
-        check, found, expected, message), ``.to_dict()``, ``.to_json()``,
-        ``str()``, and ``.raise_for_errors()``. Bad data never raises.
-
-    Examples
-    --------
-    >>> import usjapan_data
-    >>> usjapan_data.validate().valid
-    True
-    >>> tables = usjapan_data.load_tables()
-    >>> tables["events"] = tables["events"].drop(columns="title")
-    >>> report = usjapan_data.validate(tables)
-    >>> report.valid, report.errors.loc[0, "message"]
-    (False, "missing column 'title'")
-    """
-    from usjapan_data.validation import validate as _validate
-
-    return _validate(source)
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
 
 
-def __getattr__(name: str) -> Any:
-    if name in ("ValidationReport", "ValidationError"):
-        from usjapan_data import validation
-
-        return getattr(validation, name)
-    raise AttributeError(f"module 'usjapan_data' has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -6,8 +6,9 @@ From ``records/*.yaml`` and the table definitions the build generates:
   no writer-specific metadata, so the same records give the same bytes;
 - ``schemas/<table>.json``, the Frictionless Table Schemas;
 - ``datapackage.json``, with each file's sha256;
-- ``docs/codebook.md``, ``docs/agreement.md`` (from ``review/passes/``), and the
-  summary of row counts in ``README.md``.
+- ``docs/codebook.md``, ``docs/agreement.md`` (from ``review/passes/``),
+  ``CITATION.cff`` (the dataset and its source documents, from the
+  ``references`` table) and the summary of row counts in ``README.md``.
 
 The records are validated (every check of :func:`usjapan_data.validate`)
 before anything is written. ``check=True`` writes nothing and returns the
@@ -27,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from usjapan_data import schema
+from usjapan_data.citation import citation_cff
 from usjapan_data.codebook import codebook, summary
 from usjapan_data.descriptor import arrow_schema, datapackage, dumps, table_schema
 from usjapan_data.records import read_records
@@ -149,6 +151,7 @@ def build(root: str | Path = ".", *, check: bool = False) -> BuildResult:
         from usjapan_data.agreement import agreement_report
 
         outputs["docs/agreement.md"] = agreement_report(root / "review" / "passes").encode()
+    outputs["CITATION.cff"] = citation_cff(tables).encode()
     readme = (root / "README.md").read_text(encoding="utf-8")
     outputs["README.md"] = _with_summary(readme, summary(tables)).encode()
 

@@ -1,4 +1,4 @@
-"""The ``usjapan-data`` command: info, validate, build, provenance.
+"""The ``usjapan-data`` command: info, validate, describe, cite, build, provenance.
 
 Exit codes: 0 success or valid, 1 invalid data or a failed check, 2 a usage
 error. Every failure is a message on stderr, never a traceback.
@@ -142,6 +142,79 @@ def _provenance(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _describe(args: argparse.Namespace) -> int:
+    from usjapan_data import list_tables
+
+    if args.table is not None and args.table not in list_tables():
+        print(f"usjapan-data describe: unknown table {args.table!r}; the tables are: "
+              f"{', '.join(list_tables())}", file=sys.stderr)
+        return 2
+    from usjapan_data.codebook import describe, format_text
+
+    print(format_text(describe(args.table)), end="")
+    return 0
+
+
+def _cite(args: argparse.Namespace) -> int:
+    from usjapan_data.citation import cite
+
+    try:
+        print(cite(args.format, args.what))
+    except ValueError as exc:
+        print(f"usjapan-data cite: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+#: Examples shown at the end of each command's --help.
+EXAMPLES = {
+    "usjapan-data": """\
+examples:
+  usjapan-data info                      the tables, their rows, and whether they validate
+  usjapan-data validate my-copy/         validate a data package on disk
+  usjapan-data describe events           every column of a table, and what its values mean
+  usjapan-data cite --format bibtex      cite the dataset and its source documents
+
+Run `usjapan-data COMMAND --help` for the examples of each command.""",
+    "info": """\
+examples:
+  usjapan-data info                  tables, rows, file names, and validation
+  usjapan-data info --no-validate    the same without validating (faster)""",
+    "validate": """\
+examples:
+  usjapan-data validate                                    the installed package
+  usjapan-data validate path/to/datapackage.json           a data package on disk
+  usjapan-data validate my-copy/ --format json > report.json
+  usjapan-data validate my-copy/ --format github           annotations in GitHub Actions
+  usjapan-data validate my-copy/ --limit 200               show up to 200 errors
+
+exit codes: 0 valid, 1 invalid (any data or file error), 2 usage error""",
+    "describe": """\
+examples:
+  usjapan-data describe                  every table and column
+  usjapan-data describe events           the columns of one table
+  usjapan-data describe record_actors    keys, links, and each role's meaning
+
+In Python: usjapan_data.describe("events") returns the same as a DataFrame.""",
+    "cite": """\
+examples:
+  usjapan-data cite                              the dataset and its source documents, APA
+  usjapan-data cite --format bibtex > refs.bib   BibTeX entries
+  usjapan-data cite dataset --format cff         the dataset's Citation File Format
+  usjapan-data cite heritage-brief               one source document (a reference_id)""",
+    "build": """\
+examples:
+  usjapan-data build                       regenerate data/, schemas/, datapackage.json, docs
+  usjapan-data build --check               exit 1 if any generated file is out of date
+  usjapan-data build --root path/to/checkout --check""",
+    "provenance": """\
+examples:
+  USJAPAN_DATA_SOURCES=../shared/sources usjapan-data provenance
+  usjapan-data provenance --sources ../shared/sources
+  usjapan-data provenance --sources ../shared/sources --records records/""",
+}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="usjapan-data", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"usjapan-data {__version__}")
@@ -169,6 +242,22 @@ def _parser() -> argparse.ArgumentParser:
     prov.add_argument("--sources", help="folder of source texts (default: $USJAPAN_DATA_SOURCES)")
     prov.add_argument("--records", help="check a records/ folder instead of the installed tables")
     prov.set_defaults(func=_provenance)
+
+    desc = sub.add_parser("describe", help="show every column of the tables, with what each value means")
+    desc.add_argument("table", nargs="?", help="one table (default: all)")
+    desc.set_defaults(func=_describe)
+
+    from usjapan_data.citation import FORMATS
+
+    cit = sub.add_parser("cite", help="cite the dataset and the source documents it is coded from")
+    cit.add_argument("what", nargs="?", default="all",
+                     help="all (default), dataset, or a source document's reference_id")
+    cit.add_argument("--format", choices=FORMATS, default="apa", help="apa (default), bibtex or cff")
+    cit.set_defaults(func=_cite)
+
+    for name, command in [("usjapan-data", parser), *sub.choices.items()]:
+        command.epilog = EXAMPLES[name]
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 

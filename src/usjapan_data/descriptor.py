@@ -2,6 +2,7 @@
 
 pandera has no export to a Frictionless Table Schema (pandera #1826), so this
 module writes one from each model: every column's type, description,
+categories (each allowed value with its meaning as label, Table Schema v2),
 required/unique/enum/pattern/range constraints, the primary key and the
 foreign keys. The links from ``evidence`` and ``record_actors`` to whichever
 record table their ``record_table`` column names cannot be expressed as a
@@ -106,6 +107,12 @@ def table_schema(name: str) -> dict[str, Any]:
         }
         if spec.kind == "date":
             field["format"] = "default"
+        if spec.kind == "category":
+            # Table Schema v2 categories: each value with its meaning as label
+            field["categories"] = [
+                {"value": value} if meaning is None else {"value": value, "label": meaning}
+                for value, meaning in schema.meanings(spec.categories).items()
+            ]
         if spec.kind in ("integer", "number") and spec.nullable:
             # frictionless reads Parquet through pandas, where a null integer
             # becomes float NaN, and compares str(cell) with the missing

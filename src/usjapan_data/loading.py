@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "arrow_to_pandas",
+    "codebook_path",
     "descriptor_path",
     "list_tables",
     "load_table",
@@ -60,6 +61,25 @@ def descriptor_path() -> Path:
     'datapackage.json'
     """
     return _root() / "datapackage.json"
+
+
+def codebook_path() -> Path:
+    """Return the path of the shipped codebook, ``docs/codebook.md``.
+
+    The codebook describes every table and column, the meaning of every
+    allowed value and, after them, the coding rules; the coding rules alone
+    are ``coding-rules.md`` beside it. :func:`usjapan_data.describe` gives
+    the same table and column descriptions as a DataFrame.
+
+    Examples
+    --------
+    >>> from usjapan_data import codebook_path
+    >>> codebook_path().read_text(encoding="utf-8").splitlines()[0]
+    '# Codebook'
+    >>> codebook_path().with_name("coding-rules.md").is_file()
+    True
+    """
+    return _root() / "docs" / "codebook.md"
 
 
 @lru_cache(maxsize=1)

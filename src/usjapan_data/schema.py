@@ -11,6 +11,7 @@ checks the keys across tables.
 Importing this module imports pandera; the loaders do not.
 """
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import pandas as pd
@@ -19,7 +20,7 @@ from pandera.typing import Series
 
 from usjapan_data.parsing import ColumnSpec
 
-__all__ = ["TABLES", "CODED_TABLES", "columns", "keys", "table_model"]
+__all__ = ["TABLES", "CODED_TABLES", "MEANINGS", "columns", "keys", "meanings", "table_model"]
 
 # --------------------------------------------------------------------------
 # Vocabularies
@@ -89,6 +90,236 @@ LINK_RELATIONS = ("part_of", "outcome_of", "related", "conflicts_with")
 #: The record-id prefix of each record table (``EVT-001`` is an event).
 ID_PREFIXES = {"events": "EVT", "commitments": "COM", "exercises": "EXR", "recommendations": "REC"}
 EVIDENCED_TABLES = (*RECORD_TABLES, "references", "actors")
+
+# --------------------------------------------------------------------------
+# What each vocabulary value means: the one source for describe(), the
+# codebook and the Table Schemas' categories. A test checks that every value
+# of every category column has a meaning here.
+# --------------------------------------------------------------------------
+
+
+def _table_names(values: tuple[str, ...]) -> dict[str, str]:
+    return {v: f"the record is a row of table {v}" for v in values}
+
+
+MEANINGS: dict[tuple[str, ...], dict[str, str]] = {
+    MODES: {
+        "fact": "reported as having happened or being so",
+        "assessment": "the author's judgement or interpretation",
+        "expectation": "a plan, forecast or announced future step",
+    },
+    PRECISIONS: {
+        "day": "the happening spans these days: start and end are the days given",
+        "month": "the happening spans these months: first day of the first month to last day "
+        "of the last",
+        "year": "the happening spans these years: January 1 of the first year to December 31 "
+        "of the last",
+        "decade": "the happening spans this decade: January 1 of its first year to December 31 "
+        "of its last",
+        "window": "the happening lies somewhere within the range; its own dates are not given",
+        "unknown": "no date: both dates are null",
+    },
+    DATE_BASES: {
+        "printed": "the sentence that states the claim prints the date",
+        "context": "inferred from elsewhere in the document; the evidence row marked for the "
+        "date quotes that context",
+        "time_of_writing": "anchored to the source's time of writing ('now', 'ongoing', "
+        "'during the past four years'): a window ending when it was written",
+        "heading": "the only tie to a time is a heading or the title: headings fix no date",
+        "none": "nothing in the document fixes a date",
+    },
+    REVIEWS: {
+        "agreed": "every coding pass that coded it agreed on its coded values",
+        "adjudicated": "the passes differed on a coded value or on whether to code it; the "
+        "adjudication decided (see the log in review/)",
+        "single_pass": "only one pass coded it; the adjudication confirmed it against the text",
+    },
+    EVENT_STATUSES: {
+        "occurred": "took place before the source was written",
+        "ongoing": "taking place at the source's time of writing",
+        "upcoming": "expected or scheduled after the source's time of writing",
+        "unclear": "the source does not say whether it took place",
+    },
+    LINK_RELATIONS: {
+        "part_of": "the record is a part or stage of the other",
+        "outcome_of": "the record results from the other",
+        "related": "same subject, a different claim",
+        "conflicts_with": "the documents report different states of the same thing",
+    },
+    EVENT_TYPES: {
+        "treaty": "a treaty concluded, in force or revised",
+        "agreement": "an agreement between governments that is not a treaty",
+        "war": "a war, as a whole",
+        "attack": "an attack, such as a terrorist attack",
+        "deployment": "a dispatch or deployment of forces",
+        "guidelines_revision": "a revision of the US-Japan Defense Guidelines",
+        "constitutional_reinterpretation": "a reinterpretation of a constitution "
+        "(Article 9 of Japan's)",
+        "defense_reform": "a reform of defense laws, institutions or forces",
+        "strategy_document": "a strategy or planning document issued or revised",
+        "policy_announcement": "a policy, demand or threat that a government states",
+        "inauguration": "a head of state or government takes office",
+        "election": "an election",
+        "summit": "a meeting of heads of state or government",
+        "meeting": "a meeting or series of meetings not coded as a summit",
+        "visit": "a trip or visit by an official to another country",
+        "missile_launch": "a missile launch or test, or a series of them",
+        "nuclear_test": "a nuclear test, carried out or expected",
+        "grouping_change": "a grouping formed, reconstituted, widened or changed in kind",
+        "other": "a happening that fits none of the other types",
+    },
+    COMMITMENT_CATEGORIES: {
+        "defense_spending": "the level or growth of defense spending",
+        "acquisition": "acquiring weapons systems or equipment",
+        "deployment": "deploying or stationing forces or assets, or patrolling",
+        "basing": "military bases: allowing, using or upgrading them",
+        "new_unit": "establishing a new military unit",
+        "capability": "developing a military capability",
+        "joint_development": "developing systems or technology together with another state",
+        "security_guarantee": "a pledge to defend another state",
+        "host_nation_support": "support that a host nation gives to foreign forces stationed there",
+        "policy_stance": "a general policy, orientation or stance",
+        "agreement": "concluding or widening an agreement",
+        "other": "a commitment that fits none of the other categories",
+    },
+    COMMITMENT_FORMS: {
+        "treaty": "set down in a treaty",
+        "agreement": "set down in an agreement between governments",
+        "strategy_document": "set down in a strategy or planning document",
+        "statement": "a statement, pledge or vow",
+        "decision": "a government decision",
+        "policy": "an ongoing policy or approach",
+        "unknown": "the source does not say what form it takes",
+    },
+    COMMITMENT_STATUSES: {
+        "considered": "being considered or studied",
+        "under_discussion": "under discussion between governments",
+        "announced": "announced, pledged, vowed or signalled, not reported as decided or "
+        "carried out",
+        "decided": "reported as decided, adopted or agreed; implementation not reported",
+        "in_effect": "a standing policy, stance, arrangement or guarantee (of the "
+        "administration the record names, for a past one)",
+        "under_way": "being carried out",
+        "completed": "carried out in full",
+        "abandoned": "given up or reversed",
+        "unclear": "the source does not say, or only forecasts it",
+    },
+    EXERCISE_DOMAINS: {
+        "land": "on land",
+        "maritime": "at sea",
+        "air": "in the air",
+        "amphibious": "from the sea onto land",
+        "cyber": "in cyberspace",
+        "space": "in space",
+        "hadr": "humanitarian assistance and disaster relief",
+        "multi_domain": "across several domains",
+    },
+    EXERCISE_FREQUENCIES: {
+        "annual": "held every year",
+        "regular": "held regularly, at no stated interval",
+        "one_off": "held once",
+        "unknown": "the source does not say how often",
+    },
+    EXERCISE_STATUSES: {
+        "held": "held or carried out",
+        "expanded": "widened in scope, such as to new scenarios or participants",
+        "increased": "held more often or on a larger scale",
+        "reduced": "scaled down or held less often",
+        "cancelled": "cancelled",
+        "constrained": "held under constraints that limit it",
+        "unclear": "the source does not say what happened to it",
+    },
+    RECOMMENDATION_LEVELS: {
+        "overall": "an ask that frames the whole document",
+        "bullet": "a headed bullet of the document's recommendations",
+        "ask": "a distinct concrete ask, inside a bullet (parent_id) or on its own",
+    },
+    POLICY_DOMAINS: {
+        "alliance_commitment": "the alliance itself and the commitment to allies",
+        "extended_deterrence": "extended deterrence: defending allies with one's own forces, "
+        "nuclear included",
+        "quad": "the Quadrilateral Security Dialogue (Quad)",
+        "multilateral_frameworks": "multilateral frameworks and groupings other than the Quad",
+        "trilateral_cooperation": "cooperation of the United States, Japan and South Korea",
+        "regional_security_roles": "the roles allies take in regional security",
+        "korea_japan_relations": "relations between South Korea and Japan",
+        "north_korea": "North Korea and the threat it poses",
+        "human_rights": "human rights",
+        "missile_defense": "missile defense",
+        "military_exercises": "military exercises",
+        "force_posture": "which forces are where: deployments and stationing",
+        "defense_spending": "defense budgets and spending",
+        "defense_planning": "defense planning, strategy and command arrangements",
+        "strike_capabilities": "strike and counterstrike capabilities",
+        "taiwan": "Taiwan and the Taiwan Strait",
+        "maritime_security": "maritime security and freedom of navigation",
+        "technology": "technology and defense-industrial cooperation",
+        "economic_security": "economic security: trade, supply chains, economic coercion",
+    },
+    MODALS: {
+        "should": "worded with 'should'",
+        "must": "worded with 'must'",
+        "need": "worded with 'need' or 'needs to'",
+        "would": "worded with 'would' (e.g. 'it would be a waste to')",
+        "could": "worded with 'could'",
+    },
+    REFERENCE_ROLES: {
+        "source_document": "one of the documents the data are coded from",
+        "cited_work": "a work that a source document cites",
+    },
+    CSL_TYPES: {
+        "article-journal": "an article in a journal",
+        "book": "a book",
+        "chapter": "a chapter of a book",
+        "report": "a report or issue brief",
+        "document": "another kind of document, such as a government statement or strategy",
+    },
+    ACTOR_KINDS: {
+        "state": "a state (with ISO 3166-1 alpha-3 and Correlates of War codes)",
+        "leader": "a head of state or government, with the state it leads (no dates)",
+        "administration": "a government named by its leader, with its state (no dates)",
+        "grouping": "a grouping of states without an organisation of its own, such as the Quad",
+        "organisation": "an international organisation, such as NATO",
+    },
+    ROLES: {
+        "participant": "takes part (events, exercises)",
+        "initiator": "carries it out or starts it, such as the state that launches a "
+        "missile (events)",
+        "target": "acted against, or the one a commitment is aimed at (events, commitments)",
+        "host": "hosts a summit or a visit (events)",
+        "committer": "makes the commitment (commitments; at least one per commitment)",
+        "partner": "commits jointly with, or is the counterpart of, the committer (commitments)",
+        "beneficiary": "the commitment is made to or for it (commitments)",
+        "addressee": "asked to act (recommendations; at least one per recommendation)",
+        "subject": "the ask is about it, without asking it to act (recommendations)",
+    },
+    RECORD_TABLES: _table_names(RECORD_TABLES),
+    EVIDENCED_TABLES: _table_names(EVIDENCED_TABLES),
+}
+
+
+def meanings(values: Sequence[str]) -> dict[str, str | None]:
+    """Return what each value of a vocabulary means, in the vocabulary's order.
+
+    Parameters
+    ----------
+    values : sequence of str
+        The allowed values of a category column (``ColumnSpec.categories``).
+
+    Returns
+    -------
+    dict of str to str or None
+        ``None`` for a value whose meaning is not written in :data:`MEANINGS`
+        (a test keeps that from happening for the shipped tables).
+
+    Examples
+    --------
+    >>> meanings(MODES)["fact"]
+    'reported as having happened or being so'
+    """
+    written = MEANINGS.get(tuple(values), {})
+    return {value: written.get(value) for value in values}
+
 
 ID_PATTERNS = {
     "events": r"^EVT-[0-9]{3}$",
@@ -909,6 +1140,16 @@ def keys(model: type[pa.DataFrameModel]) -> dict:
     Cached: treat the result as read-only.
     """
     return dict(model.get_metadata()[model.__name__]["dataframe"])
+
+
+def record_links(model: type[pa.DataFrameModel]) -> list[dict[str, str]]:
+    """Return the links through which a table names records of other tables.
+
+    Each is a key metadata entry whose name ends in ``_link`` (such as
+    ``record_link``): ``{"table": column naming the table, "id": column
+    holding the record's primary key}``.
+    """
+    return [value for name, value in keys(model).items() if name.endswith("_link")]
 
 
 #: The dtype of every text column, under pandas 2 and 3 alike.

@@ -28,6 +28,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,32 @@ class ValidationReport:
 
     def __str__(self) -> str:
         return self.format_text()
+
+    def _repr_html_(self, limit: int = 50) -> str:
+        """The report as HTML tables, for Jupyter: rows and errors per table, then the errors.
+
+        Every value is escaped: a cell may hold any text from the data.
+        """
+        def cells(tag: str, values: list[Any]) -> str:
+            return "".join(
+                f"<{tag}>{escape(str(v)) if _present(v) else ''}</{tag}>" for v in values
+            )
+
+        status = "VALID" if self.valid else f"INVALID, {len(self.errors)} error(s)"
+        counts = self.errors["table"].value_counts()
+        html = [f"<div><p><strong>Validation of {escape(self.source)}: {status}</strong></p>",
+                "<table><thead><tr><th>table</th><th>rows</th><th>errors</th></tr></thead><tbody>"]
+        html += [f"<tr>{cells('td', [t, n, int(counts.get(t, 0))])}</tr>" for t, n in self.rows.items()]
+        html.append("</tbody></table>")
+        if not self.valid:
+            html.append(f"<table><thead><tr>{cells('th', list(self.errors.columns))}</tr></thead><tbody>")
+            for rec in self.errors.head(limit).itertuples(index=False):
+                html.append(f"<tr>{cells('td', list(rec))}</tr>")
+            html.append("</tbody></table>")
+            if len(self.errors) > limit:
+                html.append(f"<p>… and {len(self.errors) - limit} more: see <code>.errors</code></p>")
+        html.append("</div>")
+        return "\n".join(html)
 
 
 def _where(rec: Any) -> str:
@@ -447,7 +474,10 @@ def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None) -
     Returns
     -------
     ValidationReport
-        Never raises on bad data: see ``report.valid`` and ``report.errors``.
+        ``.valid``, ``.errors`` (a DataFrame: file, table, row, column,
+        check, found, expected, message), ``.to_dict()``, ``.to_json()``,
+        ``str()``, ``.raise_for_errors()``, and an HTML table in Jupyter.
+        Never raises on bad data.
 
     Examples
     --------
