@@ -370,6 +370,8 @@ def _categorical(series: pd.Series, column: _Column) -> pd.Series:
 
 def _conform(series: pd.Series, column: _Column) -> pd.Series:
     spec = column.spec
+    if isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_dictionary(series.dtype.pyarrow_dtype):
+        series = _arrow_series(_arrow_of(series))  # a categorical, or its values
     if isinstance(series.dtype, pd.CategoricalDtype):
         return _categorical(series, column)
     if spec.kind in ("text", "category"):

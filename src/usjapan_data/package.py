@@ -150,9 +150,6 @@ def _read_bytes(path: Path, limit: int, inside: Path | None, check_size: str) ->
                       expected="a readable file") from None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise Refused("file_readable", "is not a regular file (a folder, FIFO, device or socket)",
-                          expected="a regular file")
         if inside is not None:
             real = Path(_opened_path(fd, str(path)))
             root = Path(os.path.realpath(inside))
@@ -162,6 +159,9 @@ def _read_bytes(path: Path, limit: int, inside: Path | None, check_size: str) ->
             if any(p.startswith(".") for p in real.relative_to(root).parts):
                 raise Refused("unsafe_path", "leads to a hidden file or folder",
                               expected="a file that is not hidden")
+        if not stat.S_ISREG(info.st_mode):
+            raise Refused("file_readable", "is not a regular file (a folder, FIFO, device or socket)",
+                          expected="a regular file")
         if info.st_size > limit:
             raise Refused(check_size, f"is {info.st_size} bytes, more than the {limit} bytes "
                           "read at most", found=str(info.st_size), expected=f"at most {limit} bytes")
@@ -464,6 +464,11 @@ def _read_parquet(data: bytes, columns: dict[str, str] | None, budget: _Budget,
     budget.left += stored  # only a first bound; the decoded size is counted below
     arrow = footer.schema_arrow
     names = arrow.names
+    for column in dict.fromkeys(names) if columns is not None else ():
+        if column not in columns:  # a pandas index stored as a column among them
+            out.add(name, "column_unexpected", f"unexpected column {column!r}; the columns of "
+                    f"{name} are {', '.join(columns)}", column=column, found=column,
+                    expected="no such column")
     wanted = [n for n in (columns if columns is not None else names)
               if names.count(n) == 1]
     for column in sorted({n for n in names if names.count(n) > 1}):
@@ -520,35 +525,18 @@ def _read_csv(data: bytes, res: _Resource, budget: _Budget) -> tuple[pa.Table, n
     import pyarrow.csv as pacsv
 
     options = res.csv
-    invalid: list[Any] = []
-
-    def on_invalid(row: Any) -> str:
-        invalid.append(row)
-        return "error"
-
     read = pacsv.ReadOptions(use_threads=False, encoding=res.encoding,
                              block_size=max(2**20, min(len(data) + 1, 2**26)))
     parse = pacsv.ParseOptions(delimiter=options["delimiter"], quote_char=options["quote_char"],
                                double_quote=options["double_quote"], escape_char=options["escape_char"],
-                               newlines_in_values=True, invalid_row_handler=on_invalid)
-    try:
-        names = pacsv.open_csv(pa.BufferReader(data), read_options=read,
-                               parse_options=parse).schema.names
-        table = pacsv.read_csv(
-            pa.BufferReader(data), read_options=read, parse_options=parse,
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, null_values=options["null"],
-                strings_can_be_null=True, quoted_strings_can_be_null=True),
-        )
-    except pa.ArrowInvalid as exc:
-        if invalid:
-            row = invalid[0]
-            where = f"record {row.number}" if row.number is not None else "a record"
-            raise Refused("file_readable", f"not a readable CSV file: {where} has "
-                          f"{row.actual_columns} fields, the header {row.expected_columns}",
-                          found=f"{row.actual_columns} fields",
-                          expected=f"{row.expected_columns} fields") from None
-        raise
+                               newlines_in_values=True)
+    names = pacsv.open_csv(pa.BufferReader(data), read_options=read, parse_options=parse).schema.names
+    table = pacsv.read_csv(
+        pa.BufferReader(data), read_options=read, parse_options=parse,
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, null_values=options["null"],
+            strings_can_be_null=True, quoted_strings_can_be_null=True),
+    )
     _rows_ok(table.num_rows, "the file")
     budget.spend(_decoded_size(table, set()), "the table")
     return table, _csv_lines(data, table, names, res)
@@ -639,6 +627,15 @@ def _named_resources(descriptor: dict[str, Any], desc_name: str,
     return by_name
 
 
+def _describe(exc: BaseException) -> str:
+    """An exception of a parser, without the text of the file it may quote."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    ragged = re.search(r"(Row #\d+: Expected \d+ columns, got \d+)", text)
+    if ragged:  # pyarrow goes on to quote the row
+        text = ragged.group(1)
+    return f"{type(exc).__name__}: {text[:160]}"
+
+
 def read_package(path: Path, out: Findings) -> dict[str, pa.Table] | None:
     """Read every table of a package, reporting descriptor and file problems to ``out``.
 
@@ -669,8 +666,7 @@ def read_package(path: Path, out: Findings) -> dict[str, pa.Table] | None:
             continue
         except Exception as exc:  # a corrupt file is a finding, not a crash
             kind = "CSV" if str(resource.get("format", "")).lower() == "csv" else "Parquet"
-            out.add(name, "file_readable", f"not a readable {kind} file: {type(exc).__name__}: "
-                    f"{str(exc).splitlines()[0][:160] if str(exc) else ''}",
+            out.add(name, "file_readable", f"not a readable {kind} file: {_describe(exc)}",
                     expected=f"a readable {kind} file")
             continue
         out.failed.discard(name)
@@ -721,19 +717,4 @@ def _read_resource(name: str, resource: dict[str, Any], base: Path, budget: _Bud
         out.lines[name] = lines
         return table
     columns = ({s.name: s.kind for s in schema.column_specs(schema.TABLES[name])} if known else None)
-    if known:
-        _extra_parquet_columns(name, data, columns, out)
     return _read_parquet(data, columns, budget, out, name)
-
-
-def _extra_parquet_columns(name: str, data: bytes, columns: dict[str, str], out: Findings) -> None:
-    """Columns of the file that the table does not have (a pandas index among them)."""
-    import pyarrow.parquet as pq
-
-    names = pq.ParquetFile(pa.BufferReader(data)).schema_arrow.names
-    for column in dict.fromkeys(names):
-        if column not in columns:
-            out.add(name, "column_unexpected", f"unexpected column {column!r}; the columns of "
-                    f"{name} are {', '.join(columns)}", column=column, found=column,
-                    expected="no such column")
-            out.reported_columns.add((name, column))

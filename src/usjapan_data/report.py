@@ -239,15 +239,15 @@ class Findings:
 
     def report(self, source: str, rows: dict[str, int]) -> ValidationReport:
         """The findings as a :class:`ValidationReport`, every text cleaned."""
-        frame = pd.DataFrame(self.records, columns=ERROR_COLUMNS)
-        for column in ("file", "table", "column", "check", "found", "expected", "message"):
-            frame[column] = frame[column].map(clean, na_action="ignore").astype(object)
+        texts = ("file", "table", "column", "check", "found", "expected", "message")
+        records = [{k: (clean(v) if k in texts and v is not None else v) for k, v in rec.items()}
+                   for rec in self.records]
+        frame = pd.DataFrame(records, columns=ERROR_COLUMNS, dtype=object)
         frame["row"] = frame["row"].astype("Int64")
         frame["line"] = self._lines(frame)
         omitted = pd.DataFrame(
-            [(t, c, col, n) for (t, c, col), n in self.omitted.items()], columns=_OMITTED_COLUMNS)
-        for column in ("table", "check", "column"):
-            omitted[column] = omitted[column].map(clean, na_action="ignore").astype(object)
+            [(None if t is None else clean(t), clean(c), None if col is None else clean(col), n)
+             for (t, c, col), n in self.omitted.items()], columns=_OMITTED_COLUMNS, dtype=object)
         omitted["count"] = omitted["count"].astype("int64")
         return ValidationReport(source, dict(rows), frame, omitted)
 
