@@ -313,10 +313,17 @@ def _cross_checks(checked: dict[str, _Table], out: Findings) -> None:
     def refer(name: str, column: str, target: pa.Array, what: str,
               rows: np.ndarray | None = None) -> None:
         """Report the rows (all, or ``rows``) of ``name.column`` whose value is not in target."""
-        clean = np.flatnonzero(checked[name].clean_rows([column]))
-        rows = clean if rows is None else np.intersect1d(rows, clean)
+        usable = checked[name].clean_rows([column])
+        if rows is not None:
+            chosen = np.zeros(len(usable), dtype=bool)
+            chosen[rows] = True
+            usable &= chosen
         values = _arrow(tables[name][column])
-        bad = rows[_outside(values.take(pa.array(rows, pa.int64())), target)]
+        if usable.all():
+            bad = _outside(values, target)
+        else:
+            rows = np.flatnonzero(usable)
+            bad = rows[_outside(values.take(pa.array(rows, pa.int64())), target)]
         if len(bad):
             out.add_rows(name, "foreign_key", bad, column, _found(tables[name][column]),
                          what, f"{name}.{column} points at nothing")
