@@ -390,6 +390,13 @@ CASES = [
          table="notes", file="notes.csv"),
     Case("extra-resource-url", "descriptor", _extra(path="https://example.org/notes.csv"),
          "unsafe_path", table="notes"),
+    Case("extra-resource-schema-ref", "descriptor", _extra(schema={"$ref": "https://example.org/s.json"}),
+         "schema", table="notes"),
+    Case("parquet-without-the-tables-columns", "model", lambda p: write_arrow(p, "actors", pa.table(
+        {"colour": ["red"] * len(TABLES["actors"])})), "column_unexpected", table="actors", count=None),
+    Case("csv-too-many-columns", "exhaustion", lambda p: csv_copy(p, edit_csv(
+        "actors", lambda t: ",".join(f"c{i}" for i in range(limits.MAX_COLUMNS + 1)) + "\n")),
+         "column_count", table="actors", file="actors.csv"),
     Case("schema-url", "descriptor", edit_descriptor(lambda d: resource(d, "events").update(
         schema="https://example.org/events.json")), "schema", table="events", file="datapackage.json"),
     Case("schema-parent-path", "descriptor", edit_descriptor(lambda d: resource(d, "events").update(

@@ -44,7 +44,7 @@ def _info(args: argparse.Namespace) -> int:
     from usjapan_data import validate
 
     report = validate()
-    print(f"validation: {'valid' if report.valid else f'INVALID ({len(report.errors)} errors)'}")
+    print(f"validation: {'valid' if report.valid else f'INVALID ({report.error_count} errors)'}")
     if not report.valid:
         print(report.format_text(), file=sys.stderr)
     return 0 if report.valid else 1

@@ -513,6 +513,8 @@ def _read_parquet(data: bytes, columns: dict[str, str] | None, budget: _Budget,
                 field.name in keep_dictionary and all(usable_dictionary(c) for c in column.chunks)):
             column = column.cast(kind.value_type)
         decoded.append(column)
+    if not decoded:
+        return table  # no column of the table: its rows still count
     return pa.table(decoded, schema=pa.schema(
         [pa.field(f.name, c.type, metadata=f.metadata) for f, c in zip(table.schema, decoded)]))
 
@@ -531,6 +533,10 @@ def _read_csv(data: bytes, res: _Resource, budget: _Budget) -> tuple[pa.Table, n
                                double_quote=options["double_quote"], escape_char=options["escape_char"],
                                newlines_in_values=True)
     names = pacsv.open_csv(pa.BufferReader(data), read_options=read, parse_options=parse).schema.names
+    if len(names) > limits.MAX_COLUMNS:
+        raise Refused("column_count", f"the header has {len(names)} columns; at most "
+                      f"{limits.MAX_COLUMNS} are read", found=str(len(names)),
+                      expected=f"at most {limits.MAX_COLUMNS} columns")
     table = pacsv.read_csv(
         pa.BufferReader(data), read_options=read, parse_options=parse,
         convert_options=pacsv.ConvertOptions(
@@ -686,6 +692,10 @@ def _read_resource(name: str, resource: dict[str, Any], base: Path, budget: _Bud
     known = name in schema.TABLES
     if "schema" in resource:
         declared = _declared_schema(res, base)
+        if isinstance(declared, dict) and "$ref" in declared:
+            raise Refused("schema", "a schema by reference ($ref) is not followed", found="$ref",
+                          expected="an inline Table Schema or a path in the package",
+                          in_descriptor=True)
         if known:
             differences = _schema_differences(name, declared)
             if differences:
