@@ -498,8 +498,8 @@ CASES = [
     Case("fraction-in-integer", "values", edit_arrow("references", _with_float(
         "issued_year", 2001.5, ROW_YEAR)), "type", table="references", column="issued_year", row=ROW_YEAR + 1),
     Case("integer-overflow", "values", edit_arrow("references", lambda t: with_value(
-        t, "issued_year", ROW_YEAR, 70_000, pa.int32())), "type", table="references",
-         column="issued_year", row=ROW_YEAR + 1),
+        t, "issued_year", ROW_YEAR, decimal.Decimal(10**30), pa.decimal128(38, 0))), "type",
+         table="references", column="issued_year", row=ROW_YEAR + 1),  # beyond any integer dtype
     Case("empty-required-text", "values", edit_arrow("events", _with_text("title", "", 4)),
          "required", table="events", column="title", row=5),
     Case("whitespace-required-text", "values", edit_arrow("events", _with_text("title", " \t\u3000", 4)),
