@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +95,74 @@ def test_cite(capsys):
     assert capsys.readouterr().out == cite("bibtex") + "\n"
     result = run("cite", "no-such-document")
     assert result.returncode == 2 and "expected one of all, dataset" in result.stderr
+
+
+def test_info_into_a_closed_pipe_exits_0():
+    """`usjapan-data info | head -1`: the reader stops early; no BrokenPipeError traceback."""
+    command = f"{sys.executable} -m usjapan_data.cli info | head -1; exit ${{PIPESTATUS[0]}}"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usjapan-data ")
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_validate_into_a_closed_pipe_keeps_its_exit_code(tmp_path):
+    import sys as _sys
+
+    _sys.path.insert(0, str(Path(__file__).parent))
+    from hostile import copy_package, edit_table, set_cell
+
+    package = copy_package(tmp_path / "pkg")
+    edit_table("actors", set_cell("iso3", "jpn", 1))(package)
+    command = (f"{sys.executable} -m usjapan_data.cli validate {package} --format json | head -c 1; "
+               "exit ${PIPESTATUS[0]}")
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+def test_github_line_is_the_physical_line_of_a_csv_row(tmp_path):
+    """A newline inside an earlier field shifts every later row's line."""
+    import sys as _sys
+
+    _sys.path.insert(0, str(Path(__file__).parent))
+    from hostile import TABLES, copy_package, csv_copy
+
+    tables = {name: frame.copy() for name, frame in TABLES.items()}
+    tables["events"].loc[0, "note"] = "one\ntwo\nthree"
+    tables["events"].loc[1, "title"] = "a title\r\nover two lines"
+    tables["events"]["event_type"] = tables["events"]["event_type"].astype(object)
+    tables["events"].loc[5, "event_type"] = "coup"
+    package = copy_package(tmp_path / "pkg")
+    csv_copy(package, tables=tables)
+    text = (package / "data" / "events.csv").read_text(encoding="utf-8")
+    physical = next(i for i, line in enumerate(text.split("\n"), start=1) if ",coup," in line)
+    assert physical == 1 + 5 + 1 + 2 + 1  # header, 5 rows before, their 3 extra lines, this row
+    result = run("validate", str(package), "--format", "github")
+    assert result.returncode == 1
+    line = next(l for l in result.stdout.splitlines() if "events.csv" in l)
+    assert f",line={physical}," in line and "row 6" in line
+
+
+def test_output_never_becomes_a_workflow_command(tmp_path):
+    """A folder name and a cell holding a newline and `::error` stay on their own line."""
+    import sys as _sys
+
+    _sys.path.insert(0, str(Path(__file__).parent))
+    from hostile import copy_package, edit_table, set_cell
+
+    package = copy_package(tmp_path / "x\n::error file=evil.py::pwned")
+    edit_table("events", set_cell("event_type", "war\n::warning::pwned\r\n##[error]x", 2, "object"))(package)
+    for fmt in ("text", "github", "json"):
+        result = run("validate", str(package), "--format", fmt)
+        assert result.returncode == 1
+        for line in result.stdout.splitlines():
+            assert not line.lstrip().startswith(("::warning", "##[", "::error file=evil")), line
+            if fmt == "github":
+                assert line.startswith(("::error ", "usjapan-data validate ")), line
+
+
+def test_a_path_argument_that_is_not_text(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "usjapan_data.cli", "validate",
+                             os.fsdecode(bytes(tmp_path) + b"/\xff\xfe")], capture_output=True)
+    assert result.returncode == 1
+    assert b"Traceback" not in result.stderr and b"descriptor" in result.stdout

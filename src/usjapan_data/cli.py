@@ -1,13 +1,18 @@
 """The ``usjapan-data`` command: info, validate, describe, cite, build, provenance.
 
 Exit codes: 0 success or valid, 1 invalid data or a failed check, 2 a usage
-error. Every failure is a message on stderr, never a traceback.
+error. Every failure is a message on stderr, never a traceback. Output is
+safe in pipes (``usjapan-data info | head -1`` ends quietly, with the
+command's own exit code) and in CI logs: no line of it starts with, or holds
+a line break from, the data (see :func:`usjapan_data.report.clean`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import io
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,7 +44,7 @@ def _info(args: argparse.Namespace) -> int:
     from usjapan_data import validate
 
     report = validate()
-    print(f"validation: {'valid' if report.valid else f'INVALID ({len(report.errors)} errors)'}")
+    print(f"validation: {'valid' if report.valid else f'INVALID ({report.error_count} errors)'}")
     if not report.valid:
         print(report.format_text(), file=sys.stderr)
     return 0 if report.valid else 1
@@ -51,7 +56,11 @@ def _escape(text: str, prop: bool = False) -> str:
 
 
 def _github(report) -> str:
-    """GitHub Actions annotations: one ``::error`` line per problem, then a summary."""
+    """GitHub Actions annotations: one ``::error`` line per problem, then a summary.
+
+    A CSV error points at the physical line of its row (``line``), which
+    differs from the row number when an earlier field holds a newline.
+    """
     import pandas as pd
 
     lines = []
@@ -60,8 +69,8 @@ def _github(report) -> str:
         props = []
         if isinstance(rec.file, str):
             props.append(f"file={_escape(rec.file, True)}")
-            if rec.file.endswith(".csv") and has_row:
-                props.append(f"line={int(rec.row) + 1}")  # the header is line 1
+            if not pd.isna(rec.line):
+                props.append(f"line={int(rec.line)}")
         props.append(f"title={_escape('usjapan-data ' + str(rec.check), True)}")
         where = f"table {rec.table}" if isinstance(rec.table, str) else "package"
         if has_row:
@@ -69,8 +78,11 @@ def _github(report) -> str:
         if isinstance(rec.column, str):
             where += f", column {rec.column}"
         lines.append(f"::error {','.join(props)}::{_escape(where + ': ' + rec.message)}")
-    summary = "valid" if report.valid else f"invalid: {len(report.errors)} error(s)"
-    lines.append(f"{report.source}: {summary}")
+    for rec in report.omitted.itertuples(index=False):
+        lines.append(f"::error title=usjapan-data {_escape(str(rec.check), True)}::"
+                     f"{_escape(f'{rec.count} more error(s) in table {rec.table}, not kept')}")
+    summary = "valid" if report.valid else f"invalid: {report.error_count} error(s)"
+    lines.append(f"usjapan-data validate {report.source}: {summary}")
     return "\n".join(lines)
 
 
@@ -215,6 +227,13 @@ examples:
 }
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="usjapan-data", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"usjapan-data {__version__}")
@@ -229,7 +248,7 @@ def _parser() -> argparse.ArgumentParser:
                      "(default: the installed package)")
     val.add_argument("--format", choices=["text", "json", "github"], default="text",
                      help="text (default), json (one document), github (Actions annotations)")
-    val.add_argument("--limit", type=int, default=50, help="errors shown in text format (default 50)")
+    val.add_argument("--limit", type=_count, default=50, help="errors shown in text format (default 50)")
     val.set_defaults(func=_validate)
 
     bld = sub.add_parser("build", help="compile records/ into data/, schemas/, datapackage.json, docs")
@@ -261,16 +280,38 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _write(text: str) -> None:
+    """Write the command's output; a reader that stops reading (``| head``) is no error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # stop Python from failing again when it flushes stdout at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # any text prints, whatever the locale
     args = _parser().parse_args(argv)
+    buffer = io.StringIO()
     try:
-        return args.func(args)
+        with contextlib.redirect_stdout(buffer):
+            code = args.func(args)
     except KeyboardInterrupt:
-        return 130
+        code = 130
     except Exception as exc:  # the last guard: a message, never a traceback
-        print(f"usjapan-data {args.command}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        from usjapan_data.report import clean
+
+        print(f"usjapan-data {args.command}: error: {type(exc).__name__}: {clean(exc)}",
+              file=sys.stderr)
+        code = 1
+    _write(buffer.getvalue())
+    return code
 
 
 if __name__ == "__main__":

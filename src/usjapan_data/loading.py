@@ -148,7 +148,8 @@ def arrow_to_pandas(table: "pa.Table") -> "pd.DataFrame":
     Text becomes ``string[pyarrow]`` (missing is ``pd.NA``), integers and
     booleans their nullable pandas types, dates ``datetime64[ns]``, and a
     dictionary column a categorical whose categories are those declared in
-    its field metadata (when every value is one of them).
+    its field metadata (when every value is one of them). Columns stay
+    columns: a pandas index stored in the file is not made the index.
 
     Parameters
     ----------
@@ -157,20 +158,33 @@ def arrow_to_pandas(table: "pa.Table") -> "pd.DataFrame":
     Returns
     -------
     pandas.DataFrame
+
+    Raises
+    ------
+    ValueError
+        For a date outside what ``datetime64[ns]`` holds (1677-09-22 to
+        2262-04-11): it is never wrapped into another date.
     """
     import pandas as pd
 
     frame = table.to_pandas(
         types_mapper=_types_mapper(),
         date_as_object=False,
-        coerce_temporal_nanoseconds=True,
+        coerce_temporal_nanoseconds=False,
+        ignore_metadata=True,
     )
     for field in table.schema:
+        column = frame[field.name]
+        if column.dtype.kind == "M" and str(column.dtype) != "datetime64[ns]":
+            try:
+                frame[field.name] = column.astype("datetime64[ns]")
+            except (OverflowError, ValueError) as exc:  # pandas' OutOfBoundsDatetime
+                raise ValueError(f"column {field.name!r} holds a date outside 1677-09-22 to "
+                                 f"2262-04-11, which datetime64[ns] cannot hold: {exc}") from None
         declared = (field.metadata or {}).get(b"categories")
-        if declared is None or field.name not in frame:
+        if declared is None:
             continue
         categories = json.loads(declared)
-        column = frame[field.name]
         if not isinstance(column.dtype, pd.CategoricalDtype):
             continue
         if set(column.cat.categories).issubset(categories):
@@ -194,8 +208,24 @@ def _read(name: str, backend: Backend) -> Any:
         return pl.read_parquet(path)
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
+    return _as_backend(pq.read_table(path), backend)
+
+
+def _as_backend(table: "pa.Table", backend: Backend) -> Any:
+    if backend == "polars":
+        import polars as pl
+
+        return pl.from_arrow(table)
     return table if backend == "pyarrow" else arrow_to_pandas(table)
+
+
+def _validated() -> "dict[str, pa.Table]":
+    """The installed tables, validated: parsed once from the bytes hashed, then checked."""
+    from usjapan_data.validation import validate_package
+
+    report, tables = validate_package(descriptor_path(), "installed package")
+    report.raise_for_errors()
+    return tables
 
 
 @overload
@@ -240,7 +270,7 @@ def load_table(name: str, *, validate: bool = False, backend: Backend = "pandas"
     _check_backend(backend)
     table_path(name)  # unknown names fail before any validation
     if validate:
-        _validate_installed()
+        return _as_backend(_validated()[name], backend)
     return _read(name, backend)
 
 
@@ -260,7 +290,9 @@ def load_tables(*, validate: bool = False, backend: Backend = "pandas") -> dict[
     validate : bool, default False
         Validate the tables against the table definitions (types,
         vocabularies, keys across tables, evidence) and raise
-        :class:`usjapan_data.ValidationError` if they are invalid.
+        :class:`usjapan_data.ValidationError` if they are invalid. The
+        tables returned are the ones validated: each file is read once,
+        hashed, parsed, checked and returned.
     backend : {"pandas", "polars", "pyarrow"}, default "pandas"
         What each table is: a pandas DataFrame, a polars DataFrame or a
         pyarrow Table.
@@ -285,11 +317,6 @@ def load_tables(*, validate: bool = False, backend: Backend = "pandas") -> dict[
     """
     _check_backend(backend)
     if validate:
-        _validate_installed()
+        tables = _validated()
+        return {name: _as_backend(tables[name], backend) for name in list_tables()}
     return {name: _read(name, backend) for name in list_tables()}
-
-
-def _validate_installed() -> None:
-    from usjapan_data.validation import validate
-
-    validate().raise_for_errors()

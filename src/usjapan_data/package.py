@@ -1,35 +1,70 @@
-"""Read a data package from disk, treating its descriptor as untrusted.
+"""Read a data package from disk, treating its descriptor and files as untrusted.
 
-A ``datapackage.json`` from elsewhere may point anywhere. Only plain
-relative paths inside the package folder are read: no ``..``, no absolute
-paths, no symlinks that resolve outside the folder, no remote URLs (no
-network access is ever made) and no hidden files. Each file's hash is
-checked (streamed, so memory stays bounded) before it is parsed, and a
-file that cannot be parsed is reported, not raised.
+A ``datapackage.json`` from elsewhere may point anywhere and its files may be
+built to break the reader. What this module guarantees:
+
+- Paths: only plain relative paths inside the package folder are read: no
+  ``..``, no absolute paths, no URLs (nothing is ever fetched), no hidden
+  files or folders, no control characters; the file actually opened must
+  be a regular file inside the folder and not hidden (a symlink is judged
+  by where it leads). Every resource is checked, known table or not.
+- One read: each file is opened once, read into memory (at most
+  :data:`~usjapan_data.limits.MAX_FILE_BYTES`), hashed, and parsed from those
+  same bytes, so what is validated is what was hashed.
+- Bounded memory: the Parquet footer (rows, columns, sizes) and the lengths
+  that dictionaries expand to are checked against
+  :mod:`usjapan_data.limits` before anything is decoded.
+- Semantics: every descriptor property that changes how a file is read is
+  honoured (``format``, ``encoding``, ``dialect``, ``hash``, ``bytes``) or
+  refused by name (``compression``, a remote ``schema``, ``$ref``, ...); a
+  declared ``schema`` must say what the package's own table definition
+  says. Duplicate JSON keys and duplicate resource names are errors.
+- Errors, never exceptions: an operating-system error (permission denied,
+  a symlink loop, a name too long), a corrupt file or a file over a limit
+  is a finding with the table and file; the text of a file never appears in
+  a message.
 """
 
 from __future__ import annotations
 
-import csv
+import codecs
 import hashlib
 import json
+import os
 import re
+import stat
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import pandas as pd
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from usjapan_data import schema
-
-if TYPE_CHECKING:
-    from usjapan_data.validation import _Collector
+from usjapan_data import limits, schema
+from usjapan_data.conform import usable_dictionary
+from usjapan_data.report import Findings
 
 __all__ = ["read_package", "file_hash", "unsafe_path"]
 
-#: Largest resource file read, in bytes (a guard against a hostile descriptor).
-MAX_FILE_BYTES = 4 * 2**30
 _HASH = re.compile(r"^(?:(md5|sha1|sha256|sha512):)?([0-9a-fA-F]+)$")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+#: Resource properties that would change how a file is read, and are not supported.
+_UNSUPPORTED = ("compression", "innerpath", "sheet", "layout", "control", "extrapaths", "data")
+#: CSV dialect properties that are honoured (others are refused by name).
+_DIALECT = {"delimiter", "quoteChar", "doubleQuote", "escapeChar", "header", "lineTerminator",
+            "skipInitialSpace", "caseSensitiveHeader", "csvddfVersion", "nullSequence"}
+
+
+class Refused(Exception):
+    """A resource (or the descriptor) that is not read, and why."""
+
+    def __init__(self, check: str, message: str, *, found: Any = None, expected: str | None = None,
+                 in_descriptor: bool = False):
+        super().__init__(message)
+        self.check, self.message = check, message
+        self.found, self.expected, self.in_descriptor = found, expected, in_descriptor
 
 
 def file_hash(path: Path, algorithm: str = "sha256") -> str:
@@ -42,7 +77,9 @@ def file_hash(path: Path, algorithm: str = "sha256") -> str:
 
 
 def unsafe_path(base: Path, value: object) -> str | None:
-    """Return why a resource path is refused, or None when it is safe.
+    """Return why a resource path is refused (looking at its text only), or None.
+
+    Where the path leads is checked when the file is opened.
 
     Parameters
     ----------
@@ -50,11 +87,23 @@ def unsafe_path(base: Path, value: object) -> str | None:
         The package folder.
     value : object
         The resource's ``path`` as found in the descriptor.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> unsafe_path(Path("."), "../secret.parquet")
+    "'../secret.parquet' leaves the package folder"
+    >>> unsafe_path(Path("."), "data/events.parquet") is None
+    True
     """
+    if isinstance(value, list):
+        return "is a list of paths (a multipart resource), which is not supported"
     if not isinstance(value, str) or not value:
         return f"found {value!r}, expected a relative file path"
+    if _CONTROL.search(value):
+        return f"{value!r} holds a control character, a NUL or an unencodable character"
     if _URL.match(value) or value.startswith("//"):
-        return f"{value!r} is a remote URL; validation reads local files only"
+        return f"{value!r} is a remote URL; validation reads local files only and fetches nothing"
     if value.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:", value):
         return f"{value!r} is an absolute path; expected a path inside the package"
     parts = PurePosixPath(value.replace("\\", "/")).parts
@@ -62,25 +111,499 @@ def unsafe_path(base: Path, value: object) -> str | None:
         return f"{value!r} leaves the package folder"
     if any(p.startswith(".") for p in parts):
         return f"{value!r} is a hidden file or folder"
-    resolved = (base / value).resolve()
-    if not resolved.is_relative_to(base.resolve()):
-        return f"{value!r} resolves to {str(resolved)!r}, outside the package folder"
     return None
 
 
-def _read_descriptor(path: Path, out: "_Collector") -> tuple[Path, dict] | None:
-    if path.is_dir():
-        path = path / "datapackage.json"
-    name = str(path)
-    if not path.is_file():
-        out.add(None, "descriptor", f"{name}: no such file; expected a datapackage.json or a "
-                "folder holding one", file=name, expected="a datapackage.json")
-        return None
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    if isinstance(exc, UnicodeError):
+        return "the path is not valid text"
+    if isinstance(exc, ValueError):
+        return "the path holds a NUL byte"
+    return type(exc).__name__
+
+
+def _opened_path(fd: int, fallback: str) -> str:
+    """The real path of an open file (Linux: what the descriptor points at)."""
+    proc = f"/proc/self/fd/{fd}"
     try:
-        descriptor = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        out.add(None, "descriptor", f"{name}: not well-formed JSON: {exc}", file=name,
-                expected="well-formed JSON")
+        return os.readlink(proc)
+    except OSError:
+        return os.path.realpath(fallback)
+
+
+def _read_bytes(path: Path, limit: int, inside: Path | None, check_size: str) -> bytes:
+    """Open ``path`` once and return its bytes; refuse anything but a small regular file.
+
+    With ``inside``, the file actually opened must lie in that folder and not
+    be hidden there (a symlink is judged by where it leads).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) \
+        | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise Refused("file_missing", "no such file", expected="a readable file") from None
+    except (OSError, ValueError, UnicodeError) as exc:
+        raise Refused("file_readable", f"cannot be opened: {_os_reason(exc)}",
+                      expected="a readable file") from None
+    try:
+        info = os.fstat(fd)
+        if inside is not None:
+            real = Path(_opened_path(fd, str(path)))
+            root = Path(os.path.realpath(inside))
+            if not real.is_relative_to(root):
+                raise Refused("unsafe_path", "leads outside the package folder",
+                              expected="a file inside the package")
+            if any(p.startswith(".") for p in real.relative_to(root).parts):
+                raise Refused("unsafe_path", "leads to a hidden file or folder",
+                              expected="a file that is not hidden")
+        if not stat.S_ISREG(info.st_mode):
+            raise Refused("file_readable", "is not a regular file (a folder, FIFO, device or socket)",
+                          expected="a regular file")
+        if info.st_size > limit:
+            raise Refused(check_size, f"is {info.st_size} bytes, more than the {limit} bytes "
+                          "read at most", found=str(info.st_size), expected=f"at most {limit} bytes")
+        chunks, size = [], 0
+        while True:
+            chunk = os.read(fd, min(2**24, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise Refused(check_size, f"grew beyond the {limit} bytes read at most while read",
+                              expected=f"at most {limit} bytes")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise Refused("file_readable", f"cannot be read: {_os_reason(exc)}",
+                      expected="a readable file") from None
+    finally:
+        os.close(fd)
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _strict_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _parse_json(data: bytes, what: str) -> Any:
+    """Strict JSON: UTF-8 (a BOM allowed), no duplicate keys, no NaN/Infinity; never raises but Refused."""
+    try:
+        return json.loads(data.decode("utf-8-sig"), object_pairs_hook=_strict_pairs,
+                          parse_constant=_no_constant)
+    except _DuplicateKey as exc:
+        raise Refused("descriptor", f"{what}: the key {exc.args[0]!r} appears twice in one object; "
+                      "JSON readers disagree on which one counts", found=exc.args[0],
+                      expected="each key once", in_descriptor=True) from None
+    except UnicodeDecodeError as exc:
+        raise Refused("descriptor", f"{what}: not UTF-8 text ({exc.reason} at byte {exc.start})",
+                      expected="UTF-8 JSON", in_descriptor=True) from None
+    except RecursionError:
+        raise Refused("descriptor", f"{what}: nested too deeply", expected="well-formed JSON",
+                      in_descriptor=True) from None
+    except ValueError as exc:
+        raise Refused("descriptor", f"{what}: not well-formed JSON: {str(exc)[:200]}",
+                      expected="well-formed JSON", in_descriptor=True) from None
+
+
+# --------------------------------------------------------------------------
+# Descriptor semantics
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Resource:
+    name: str
+    raw: dict[str, Any]
+    format: str
+    encoding: str
+    csv: dict[str, Any]
+
+
+def _encoding(resource: dict[str, Any], fmt: str) -> str:
+    value = resource.get("encoding", "utf-8")
+    try:
+        name = codecs.lookup(str(value)).name
+    except (LookupError, ValueError, UnicodeError):
+        raise Refused("encoding", f"encoding {value!r} is not known", found=value,
+                      expected="a text encoding such as utf-8", in_descriptor=True) from None
+    if fmt == "parquet" and name not in ("utf-8", "utf-8-sig"):
+        raise Refused("encoding", f"encoding {value!r} declared for a Parquet file, whose text "
+                      "is UTF-8 by definition", found=value, expected="utf-8 or none",
+                      in_descriptor=True)
+    return name
+
+
+def _char(dialect: dict[str, Any], key: str, default: str | bool) -> str | bool:
+    value = dialect.get(key, default)
+    if value is False and key in ("quoteChar", "escapeChar"):
+        return False
+    if not isinstance(value, str) or len(value) != 1 or value in "\r\n":
+        raise Refused("dialect", f"dialect {key} {value!r} is not one character",
+                      found=value, expected="one character", in_descriptor=True)
+    return value
+
+
+def _csv_dialect(resource: dict[str, Any]) -> dict[str, Any]:
+    """pyarrow parse options for the declared CSV dialect; refuse what cannot be honoured."""
+    dialect = resource.get("dialect", {})
+    if not isinstance(dialect, dict):
+        raise Refused("dialect", "a dialect given by path or URL is not read; give it inline",
+                      found=dialect, expected="an inline dialect object", in_descriptor=True)
+    unknown = sorted(set(dialect) - _DIALECT)
+    if unknown:
+        raise Refused("dialect", f"dialect property {unknown[0]!r} is not supported, so the file "
+                      "would be read otherwise than declared", found=unknown[0],
+                      expected=", ".join(sorted(_DIALECT)), in_descriptor=True)
+    if dialect.get("header", True) is not True:
+        raise Refused("dialect", "a CSV file without a header row is not supported",
+                      found=dialect.get("header"), expected="header: true", in_descriptor=True)
+    if dialect.get("skipInitialSpace", False) is not False:
+        raise Refused("dialect", "skipInitialSpace is not supported", found="true",
+                      expected="false", in_descriptor=True)
+    if dialect.get("lineTerminator", "\r\n") not in ("\r\n", "\n", "\r"):
+        raise Refused("dialect", "lineTerminator must be \\r\\n, \\n or \\r",
+                      found=dialect.get("lineTerminator"), expected="\\r\\n, \\n or \\r",
+                      in_descriptor=True)
+    null = dialect.get("nullSequence", "")
+    if not isinstance(null, str):
+        raise Refused("dialect", "nullSequence must be text", found=null, expected="text",
+                      in_descriptor=True)
+    double = dialect.get("doubleQuote", True)
+    if not isinstance(double, bool):
+        raise Refused("dialect", "doubleQuote must be true or false", found=double,
+                      expected="true or false", in_descriptor=True)
+    return {
+        "delimiter": _char(dialect, "delimiter", ","),
+        "quote_char": _char(dialect, "quoteChar", '"'),
+        "double_quote": double,
+        "escape_char": _char(dialect, "escapeChar", False),
+        "null": sorted({"", null}),
+    }
+
+
+def _resource(resource: dict[str, Any]) -> _Resource:
+    name = resource["name"]
+    for key in _UNSUPPORTED:
+        if key in resource and not (key == "compression" and resource[key] in (None, "no")):
+            raise Refused("descriptor", f"property {key!r} is not supported, so the resource "
+                          "would be read otherwise than declared", found=key,
+                          expected="no " + key, in_descriptor=True)
+    if resource.get("scheme", "file") != "file":
+        raise Refused("unsafe_path", f"scheme {resource['scheme']!r}: only local files are read",
+                      found=resource["scheme"], expected="file", in_descriptor=True)
+    path = resource.get("path")
+    suffix = PurePosixPath(path).suffix.lstrip(".") if isinstance(path, str) else ""
+    fmt = str(resource.get("format") or suffix).lower()
+    if fmt not in ("parquet", "csv"):
+        raise Refused("format", f"format {fmt!r} is not supported", found=fmt,
+                      expected="parquet or csv")
+    return _Resource(name, resource, fmt, _encoding(resource, fmt),
+                     _csv_dialect(resource) if fmt == "csv" else {})
+
+
+def _semantics(declared: dict[str, Any]) -> dict[str, Any]:
+    """What in a Table Schema changes validation: fields, types, constraints, keys."""
+    fields = declared.get("fields")
+    if not isinstance(fields, list) or not all(isinstance(f, dict) and "name" in f for f in fields):
+        raise Refused("schema", "the schema has no list of named fields", expected="fields",
+                      in_descriptor=True)
+    def key(value: Any) -> str:
+        return json.dumps(value, sort_keys=True)
+    names = [f["name"] for f in fields]
+    pk = declared.get("primaryKey", [])
+    return {
+        "fields": {f["name"]: (f.get("type", "any"), f.get("format", "default"),
+                               key(f.get("constraints", {}))) for f in fields},
+        "duplicates": sorted({str(n) for n in names if names.count(n) > 1}),
+        "primaryKey": [pk] if isinstance(pk, str) else pk,
+        "foreignKeys": sorted(key(fk) for fk in declared.get("foreignKeys", []))
+        if isinstance(declared.get("foreignKeys", []), list) else key(declared.get("foreignKeys")),
+        "missingValues": declared.get("missingValues", [""]),
+    }
+
+
+def _schema_differences(name: str, declared: Any) -> list[str]:
+    from usjapan_data.descriptor import table_schema
+
+    if not isinstance(declared, dict):
+        raise Refused("schema", "the schema is neither an object nor a path", found=declared,
+                      expected="a Table Schema", in_descriptor=True)
+    if "$ref" in declared:
+        raise Refused("schema", "a schema by reference ($ref) is not followed", found="$ref",
+                      expected="an inline Table Schema or a path in the package", in_descriptor=True)
+    got, want = _semantics(declared), _semantics(table_schema(name))
+    out = [f"field {d!r} is declared twice" for d in got["duplicates"]]
+    for field in want["fields"]:
+        if field not in got["fields"]:
+            out.append(f"field {field!r} is not declared")
+        elif got["fields"][field] != want["fields"][field]:
+            out.append(f"field {field!r} is declared with another type, format or constraints")
+    out += [f"field {f!r} is not in the table definition" for f in got["fields"]
+            if f not in want["fields"]]
+    out += [f"{k} differs" for k in ("primaryKey", "foreignKeys", "missingValues") if got[k] != want[k]]
+    return out
+
+
+def _declared_schema(res: _Resource, base: Path) -> Any:
+    declared = res.raw["schema"]
+    if isinstance(declared, str):
+        reason = unsafe_path(base, declared)
+        if reason:
+            raise Refused("schema", f"schema path {reason}", found=declared,
+                          expected="an inline Table Schema or a path in the package",
+                          in_descriptor=True)
+        try:
+            data = _read_bytes(base / declared, limits.MAX_DESCRIPTOR_BYTES, base, "descriptor_size")
+        except Refused as exc:
+            raise Refused("schema", f"schema {declared!r}: {exc.message}", found=declared,
+                          expected=exc.expected, in_descriptor=True) from None
+        declared = _parse_json(data, f"schema {declared!r}")
+    return declared
+
+
+# --------------------------------------------------------------------------
+# Files
+# --------------------------------------------------------------------------
+
+
+class _Budget:
+    """Decoded bytes left for the package (:data:`~usjapan_data.limits.MAX_DECODED_BYTES`)."""
+
+    def __init__(self) -> None:
+        self.left = limits.MAX_DECODED_BYTES
+
+    def spend(self, size: int, what: str) -> None:
+        if size > self.left:
+            raise Refused("decoded_size", f"{what} decodes to {size} bytes; with the tables "
+                          f"before it, more than the {limits.MAX_DECODED_BYTES} bytes a package "
+                          "may decode to", found=str(size),
+                          expected=f"at most {limits.MAX_DECODED_BYTES} decoded bytes in all")
+        self.left -= size
+
+
+def _rows_ok(rows: int, what: str) -> None:
+    if rows < 0 or rows > limits.MAX_ROWS:
+        raise Refused("row_count", f"{what} declares {rows} rows; at most {limits.MAX_ROWS} "
+                      "are read", found=str(rows), expected=f"at most {limits.MAX_ROWS} rows")
+
+
+def _is_bytes(kind: pa.DataType) -> bool:
+    return (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind)
+            or pa.types.is_large_binary(kind))
+
+
+def _flat(kind: pa.DataType) -> bool:
+    if pa.types.is_dictionary(kind):
+        return _flat(kind.value_type)
+    return not pa.types.is_nested(kind) and not isinstance(kind, pa.ExtensionType)
+
+
+def _decoded_size(table: pa.Table, kept_dictionary: set[str]) -> int:
+    """8 bytes per cell plus every text value's length, as it will be held once decoded.
+
+    A dictionary column counts the length of the value of each row, computed
+    from the dictionary and the indices without decoding; one that stays a
+    dictionary (a vocabulary) counts its dictionary once per chunk.
+    """
+    size = 8 * table.num_rows * table.num_columns
+    for name, column in zip(table.column_names, table.columns):
+        for chunk in column.chunks:
+            if pa.types.is_dictionary(chunk.type):
+                if not _is_bytes(chunk.type.value_type):
+                    continue
+                lengths = pc.binary_length(chunk.dictionary)
+                if name in kept_dictionary:
+                    size += int(pc.sum(lengths).as_py() or 0)
+                else:
+                    size += int(pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0)
+            elif _is_bytes(chunk.type):
+                size += int(pc.sum(pc.binary_length(chunk)).as_py() or 0)
+    return size
+
+
+def _read_parquet(data: bytes, columns: dict[str, str] | None, budget: _Budget,
+                  out: Findings, name: str) -> pa.Table:
+    """Parse Parquet bytes within the limits; ``columns`` maps the wanted columns to their kind."""
+    import pyarrow.parquet as pq
+
+    def open_file(read_dictionary: list[str] | None = None) -> Any:
+        return pq.ParquetFile(pa.BufferReader(data), read_dictionary=read_dictionary)
+
+    footer = open_file()
+    meta = footer.metadata
+    if meta.num_columns > limits.MAX_COLUMNS:
+        raise Refused("column_count", f"the file has {meta.num_columns} columns; at most "
+                      f"{limits.MAX_COLUMNS} are read", found=str(meta.num_columns),
+                      expected=f"at most {limits.MAX_COLUMNS} columns")
+    _rows_ok(meta.num_rows, "the footer")
+    groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
+    for group in groups:
+        _rows_ok(group.num_rows, "a row group")
+    if sum(g.num_rows for g in groups) != meta.num_rows:
+        raise Refused("row_count", f"the footer declares {meta.num_rows} rows, its row groups "
+                      f"{sum(g.num_rows for g in groups)}", found=str(meta.num_rows),
+                      expected="a footer that agrees with its row groups")
+    stored = sum(max(g.column(j).total_uncompressed_size, 0) for g in groups
+                 for j in range(g.num_columns))
+    budget.spend(stored, "the file's pages")
+    budget.left += stored  # only a first bound; the decoded size is counted below
+    arrow = footer.schema_arrow
+    names = arrow.names
+    for column in dict.fromkeys(names) if columns is not None else ():
+        if column not in columns:  # a pandas index stored as a column among them
+            out.add(name, "column_unexpected", f"unexpected column {column!r}; the columns of "
+                    f"{name} are {', '.join(columns)}", column=column, found=column,
+                    expected="no such column")
+    wanted = [n for n in (columns if columns is not None else names)
+              if names.count(n) == 1]
+    for column in sorted({n for n in names if names.count(n) > 1}):
+        out.add(name, "column_duplicate", f"column {column!r} appears {names.count(column)} "
+                "times in the file", column=column, found=column, expected="each column once")
+        out.reported_columns.add((name, column))
+    readable = []
+    for column in wanted:
+        kind = arrow.field(column).type
+        if _flat(kind):
+            readable.append(column)
+        elif columns is not None:
+            out.add(name, "type", f"{name}.{column}: found a column of {kind}, expected "
+                    "a column of single values", column=column, found=str(kind),
+                    expected="single values")
+            out.reported_columns.add((name, column))
+    dictionary = [c for c in readable if _is_bytes(arrow.field(c).type)
+                  or pa.types.is_dictionary(arrow.field(c).type)]
+    reader = open_file(dictionary)
+    keep_dictionary = {c for c in readable if columns is not None and columns.get(c) == "category"}
+    pieces = []
+    for i, group in enumerate(groups):
+        piece = reader.read_row_group(i, columns=readable, use_pandas_metadata=False)
+        if piece.num_rows != group.num_rows:
+            raise Refused("row_count", f"row group {i + 1} declares {group.num_rows} rows and "
+                          f"holds {piece.num_rows}", found=str(piece.num_rows),
+                          expected=str(group.num_rows))
+        budget.spend(_decoded_size(piece, keep_dictionary), "the table")
+        pieces.append(piece)
+    if pieces:
+        table = pa.concat_tables(pieces)
+    else:
+        table = pa.schema([arrow.field(c) for c in readable]).empty_table()
+    if table.num_rows != meta.num_rows:
+        raise Refused("row_count", f"the footer declares {meta.num_rows} rows, the file holds "
+                      f"{table.num_rows}", found=str(table.num_rows), expected=str(meta.num_rows))
+    # decode the dictionaries read only to bound their size: text stays text
+    decoded = []
+    for field, column in zip(table.schema, table.columns):
+        kind = column.type
+        if pa.types.is_dictionary(kind) and not (
+                field.name in keep_dictionary and all(usable_dictionary(c) for c in column.chunks)):
+            column = column.cast(kind.value_type)
+        decoded.append(column)
+    if not decoded:
+        return table  # no column of the table: its rows still count
+    return pa.table(decoded, schema=pa.schema(
+        [pa.field(f.name, c.type, metadata=f.metadata) for f, c in zip(table.schema, decoded)]))
+
+
+def _read_csv(data: bytes, res: _Resource, budget: _Budget) -> tuple[pa.Table, np.ndarray]:
+    """Parse CSV bytes with the declared dialect and encoding, every column as text.
+
+    Returns the table and the physical line (1-based) where each data row starts.
+    """
+    import pyarrow.csv as pacsv
+
+    options = res.csv
+    read = pacsv.ReadOptions(use_threads=False, encoding=res.encoding,
+                             block_size=max(2**20, min(len(data) + 1, 2**26)))
+    parse = pacsv.ParseOptions(delimiter=options["delimiter"], quote_char=options["quote_char"],
+                               double_quote=options["double_quote"], escape_char=options["escape_char"],
+                               newlines_in_values=True)
+    names = pacsv.open_csv(pa.BufferReader(data), read_options=read, parse_options=parse).schema.names
+    if len(names) > limits.MAX_COLUMNS:
+        raise Refused("column_count", f"the header has {len(names)} columns; at most "
+                      f"{limits.MAX_COLUMNS} are read", found=str(len(names)),
+                      expected=f"at most {limits.MAX_COLUMNS} columns")
+    table = pacsv.read_csv(
+        pa.BufferReader(data), read_options=read, parse_options=parse,
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, null_values=options["null"],
+            strings_can_be_null=True, quoted_strings_can_be_null=True),
+    )
+    _rows_ok(table.num_rows, "the file")
+    budget.spend(_decoded_size(table, set()), "the table")
+    return table, _csv_lines(data, table, names, res)
+
+
+def _csv_lines(data: bytes, table: pa.Table, names: list[str], res: _Resource) -> np.ndarray:
+    """The physical line where each data row starts, counting the newlines inside fields."""
+    per_row = np.ones(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        per_row += pc.fill_null(pc.count_substring(column, "\n"), 0).to_numpy(
+            zero_copy_only=False).astype(np.int64)
+    header = 1 + sum(n.count("\n") for n in names)
+    starts = header + 1 + np.concatenate([[0], np.cumsum(per_row)[:-1]]) if len(per_row) else per_row
+    text_newlines = data.count(b"\n") if res.encoding in ("utf-8", "utf-8-sig") else None
+    last = int(starts[-1] + per_row[-1] - 1) if len(per_row) else header
+    if text_newlines is not None and text_newlines in (last, last - 1):
+        return starts
+    # blank lines or other line ends: count the lines as Python's csv module reads them
+    import csv
+    import io
+
+    opts = res.csv
+    reader = csv.reader(io.StringIO(data.decode(res.encoding, errors="replace"), newline=""),
+                        delimiter=opts["delimiter"], quotechar=opts["quote_char"] or None,
+                        doublequote=opts["double_quote"], escapechar=opts["escape_char"] or None,
+                        quoting=csv.QUOTE_MINIMAL if opts["quote_char"] else csv.QUOTE_NONE)
+    lines, previous = [], 0
+    try:
+        for record in reader:
+            if record:
+                lines.append(previous + 1)
+            previous = reader.line_num
+    except csv.Error:
+        return starts
+    lines = np.asarray(lines[1:], dtype=np.int64)
+    return lines if len(lines) == table.num_rows else starts
+
+
+# --------------------------------------------------------------------------
+# The package
+# --------------------------------------------------------------------------
+
+
+def _read_descriptor(path: Path, out: Findings) -> tuple[Path, dict[str, Any]] | None:
+    name = str(path)
+    try:
+        if path.is_dir():
+            path = path / "datapackage.json"
+            name = str(path)
+        data = _read_bytes(path, limits.MAX_DESCRIPTOR_BYTES, None, "descriptor_size")
+        descriptor = _parse_json(data, name)
+    except (OSError, ValueError, UnicodeError) as exc:
+        out.add(None, "descriptor", f"{name}: {_os_reason(exc)}", file=name,
+                expected="a datapackage.json or a folder holding one")
+        return None
+    except Refused as exc:
+        message = exc.message if exc.message.startswith(name) else f"{name}: {exc.message}"
+        if exc.check == "file_missing":
+            message = f"{name}: no such file; expected a datapackage.json or a folder holding one"
+        out.add(None, "descriptor" if exc.check in ("file_missing", "file_readable") else exc.check,
+                message, file=name, found=exc.found, expected=exc.expected or "a datapackage.json")
         return None
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         out.add(None, "descriptor", f"{name}: expected an object with a list of 'resources'",
@@ -89,99 +612,119 @@ def _read_descriptor(path: Path, out: "_Collector") -> tuple[Path, dict] | None:
     return path, descriptor
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    with path.open(newline="", encoding="utf-8") as handle:
-        header = next(csv.reader(handle), [])
-    table = pacsv.read_csv(
-        path,
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in header},
-            null_values=[""],
-            strings_can_be_null=True,
-        ),
-    )
-    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
-    import pyarrow.parquet as pq
-
-    from usjapan_data.loading import arrow_to_pandas
-
-    return arrow_to_pandas(pq.read_table(path))
+def _named_resources(descriptor: dict[str, Any], desc_name: str,
+                     out: Findings) -> dict[str, dict[str, Any]]:
+    by_name: dict[str, dict[str, Any]] = {}
+    numbers: dict[str, list[int]] = {}
+    for number, resource in enumerate(descriptor["resources"], start=1):
+        if not isinstance(resource, dict) or not isinstance(resource.get("name"), str):
+            out.add(None, "descriptor", f"resource {number} has no name", file=desc_name,
+                    found=repr(resource)[:80], expected="an object with a name")
+            continue
+        numbers.setdefault(resource["name"], []).append(number)
+        by_name.setdefault(resource["name"], resource)
+    for name, found in numbers.items():
+        if len(found) > 1:
+            out.add(name, "descriptor", f"resources {', '.join(map(str, found))} are all named "
+                    f"{name!r}; which one is the table is ambiguous", file=desc_name,
+                    found=f"{len(found)} resources", expected="each name once")
+            del by_name[name]
+            out.failed.add(name)
+    return by_name
 
 
-def read_package(path: Path, out: "_Collector") -> dict[str, pd.DataFrame] | None:
+def _describe(exc: BaseException) -> str:
+    """An exception of a parser, without the text of the file it may quote."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    ragged = re.search(r"(Row #\d+: Expected \d+ columns, got \d+)", text)
+    if ragged:  # pyarrow goes on to quote the row
+        text = ragged.group(1)
+    return f"{type(exc).__name__}: {text[:160]}"
+
+
+def read_package(path: Path, out: Findings) -> dict[str, pa.Table] | None:
     """Read every table of a package, reporting descriptor and file problems to ``out``.
 
     Returns
     -------
-    dict of str to pandas.DataFrame, or None
-        The tables that could be read (None when the descriptor itself is
-        unusable).
+    dict of str to pyarrow.Table, or None
+        The tables of the dataset that could be read, each parsed from the
+        bytes that were hashed (None when the descriptor itself is unusable).
+        Other resources are checked (path, file, hash, parsing within the
+        limits) but not returned.
     """
     found = _read_descriptor(Path(path), out)
     if found is None:
         return None
     descriptor_file, descriptor = found
-    base = descriptor_file.parent
-    desc_name = str(descriptor_file)
-    frames: dict[str, pd.DataFrame] = {}
-    by_name: dict[str, dict] = {}
-    for number, resource in enumerate(descriptor["resources"], start=1):
-        if not isinstance(resource, dict) or not isinstance(resource.get("name"), str):
-            out.add(None, "descriptor", f"resource {number} has no name",
-                    file=desc_name, found=repr(resource)[:80], expected="an object with a name")
-            continue
-        by_name[resource["name"]] = resource
-    for name in schema.TABLES:
-        resource = by_name.get(name)
-        if resource is None:
-            continue  # reported as a missing table by the table checks
+    base, desc_name = descriptor_file.parent, str(descriptor_file)
+    tables: dict[str, pa.Table] = {}
+    budget = _Budget()
+    for name, resource in _named_resources(descriptor, desc_name, out).items():
+        known = name in schema.TABLES
         out.failed.add(name)  # until the file is read
-        value = resource.get("path")
-        reason = unsafe_path(base, value)
-        if reason:
-            out.add(name, "unsafe_path", f"resource {name!r}: path {reason}",
-                    file=desc_name, found=value, expected="a relative path inside the package")
-            continue
-        file = base / value
-        out.files[name] = str(file)
-        fmt = str(resource.get("format") or Path(value).suffix.lstrip(".")).lower()
-        if fmt not in ("parquet", "csv"):
-            out.add(name, "format", f"format {fmt!r} is not supported",
-                    found=fmt, expected="parquet or csv")
-            continue
-        if not file.is_file():
-            out.add(name, "file_missing", f"no such file", expected="a readable file")
-            continue
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
-            out.add(name, "file_size", f"{size} bytes is more than the {MAX_FILE_BYTES} "
-                    "bytes read at most", found=str(size), expected=f"<= {MAX_FILE_BYTES} bytes")
-            continue
-        recorded = resource.get("hash")
-        if recorded is not None:
-            match = _HASH.match(str(recorded))
-            if not match:
-                out.add(name, "hash", f"resource {name!r}: hash {recorded!r} is not "
-                        "'sha256:<hex>'", file=desc_name, found=recorded, expected="sha256:<hex>")
-            else:
-                algorithm = match.group(1) or "md5"
-                actual = file_hash(file, algorithm)
-                if actual.lower() != match.group(2).lower():
-                    out.add(name, "hash", f"{algorithm} is {actual}, the descriptor "
-                            f"records {match.group(2)}; the file changed since it was recorded",
-                            found=f"{algorithm}:{actual}", expected=str(recorded))
-                    continue
         try:
-            frames[name] = _read_csv(file) if fmt == "csv" else _read_parquet(file)
-            out.failed.discard(name)
+            table = _read_resource(name, resource, base, budget, out)
+        except Refused as exc:
+            where = {"file": desc_name} if exc.in_descriptor else {}
+            out.add(name, exc.check, f"resource {name!r}: {exc.message}" if exc.in_descriptor
+                    else exc.message, found=exc.found, expected=exc.expected, **where)
+            continue
         except Exception as exc:  # a corrupt file is a finding, not a crash
-            kind = "CSV" if fmt == "csv" else "Parquet"
-            out.add(name, "file_readable", f"not a readable {kind} file: "
-                    f"{type(exc).__name__}: {str(exc)[:200]}", expected=f"a readable {kind} file")
-    return frames
+            kind = "CSV" if str(resource.get("format", "")).lower() == "csv" else "Parquet"
+            out.add(name, "file_readable", f"not a readable {kind} file: {_describe(exc)}",
+                    expected=f"a readable {kind} file")
+            continue
+        out.failed.discard(name)
+        if known:
+            tables[name] = table
+    return tables
+
+
+def _read_resource(name: str, resource: dict[str, Any], base: Path, budget: _Budget,
+                   out: Findings) -> pa.Table:
+    value = resource.get("path")
+    reason = unsafe_path(base, value)
+    if reason:
+        raise Refused("unsafe_path", f"path {reason}", found=value,
+                      expected="a relative path inside the package", in_descriptor=True)
+    res = _resource(resource)
+    known = name in schema.TABLES
+    if "schema" in resource:
+        declared = _declared_schema(res, base)
+        if isinstance(declared, dict) and "$ref" in declared:
+            raise Refused("schema", "a schema by reference ($ref) is not followed", found="$ref",
+                          expected="an inline Table Schema or a path in the package",
+                          in_descriptor=True)
+        if known:
+            differences = _schema_differences(name, declared)
+            if differences:
+                raise Refused("schema", "its schema differs from the table definition of "
+                              f"usjapan-data, which validation applies: {'; '.join(differences[:3])}"
+                              + (f" (and {len(differences) - 3} more)" if len(differences) > 3 else ""),
+                              found=differences[0], expected="the table's own Table Schema",
+                              in_descriptor=True)
+    file = base / value
+    out.files[name] = str(file)
+    data = _read_bytes(file, limits.MAX_FILE_BYTES, base, "file_size")
+    if "bytes" in resource and resource["bytes"] != len(data):
+        raise Refused("bytes", f"the file has {len(data)} bytes, the descriptor records "
+                      f"{resource['bytes']!r}", found=str(len(data)), expected=str(resource["bytes"]))
+    recorded = resource.get("hash")
+    if recorded is not None:
+        match = _HASH.match(str(recorded))
+        if not match:
+            raise Refused("hash", f"hash {recorded!r} is not '<algorithm>:<hex>'", found=recorded,
+                          expected="sha256:<hex>", in_descriptor=True)
+        algorithm = match.group(1) or "md5"
+        actual = hashlib.new(algorithm, data).hexdigest()
+        if actual != match.group(2).lower():
+            raise Refused("hash", f"{algorithm} is {actual}, the descriptor records "
+                          f"{match.group(2)}; the file changed since it was recorded",
+                          found=f"{algorithm}:{actual}", expected=str(recorded))
+    if res.format == "csv":
+        table, lines = _read_csv(data, res, budget)
+        out.lines[name] = lines
+        return table
+    columns = ({s.name: s.kind for s in schema.column_specs(schema.TABLES[name])} if known else None)
+    return _read_parquet(data, columns, budget, out, name)

@@ -33,7 +33,11 @@ from usjapan_data import schema
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["check_rules"]
+__all__ = ["RULES", "check_rules"]
+
+#: The names these rules report under (beside the models' row rules).
+RULES = ("evidence_for_value", "actor_evidence", "time_of_writing", "recommendation_tree",
+         "policy_domain")
 
 
 def _key(table: str, frame: pd.DataFrame) -> pd.Series:
@@ -55,11 +59,12 @@ def _report(add: Callable[..., None], table: str, check: str, mask: np.ndarray,
             column: str, found: pd.Series, expected: str, message: str) -> None:
     rows = np.flatnonzero(mask)
     if len(rows):
-        add(table, check, rows, column, found.iloc[rows].astype(str).tolist(), expected, message)
+        add(table, check, rows, column, lambda kept: found.iloc[kept].astype(str).tolist(),
+            expected, f"{table}: {message}")
 
 
 def check_rules(tables: dict[str, pd.DataFrame], add: Callable[..., None]) -> None:
-    """Check the cross-table coding rules; ``add`` is ``_Collector.add_rows``.
+    """Check the cross-table coding rules; ``add`` is ``Findings.add_rows``.
 
     Tables that are missing are skipped: their absence is reported elsewhere.
     Keys are compared in Arrow (hash sets), never as Python objects.
@@ -93,6 +98,8 @@ def _evidence_for_values(tables: dict[str, pd.DataFrame], evidence: pd.DataFrame
             continue
         key = _arrow(_key(table, frame))
         own = _of_table(evidence, table)
+        # a record with no evidence at all is reported once, by the evidence check
+        evidenced = _mask(pc.is_in(key, value_set=pc.unique(record_ids.filter(pa.array(own)))))
         needs = {
             "date": (frame["date_precision"].astype(object) != "unknown", "date_precision"),
             "status": (frame["status"].astype(object) != "unclear", "status"),
@@ -102,7 +109,8 @@ def _evidence_for_values(tables: dict[str, pd.DataFrame], evidence: pd.DataFrame
         for value, (needed, column) in needs.items():
             rows = own & evidence[f"supports_{value}"].fillna(False).to_numpy(dtype=bool)
             marked = pc.unique(record_ids.filter(pa.array(rows)))
-            mask = needed.fillna(False).to_numpy(dtype=bool) & ~_mask(pc.is_in(key, value_set=marked))
+            mask = (needed.fillna(False).to_numpy(dtype=bool) & evidenced
+                    & ~_mask(pc.is_in(key, value_set=marked)))
             _report(add, table, "evidence_for_value", mask, column, frame[column],
                     f"an evidence row of the record with supports_{value} true",
                     f"no evidence row supports the record's {value}")

@@ -1,20 +1,29 @@
 """Validate the tables, the shipped package or a researcher's copy, all at once.
 
 :func:`validate` never raises on bad data: it returns a
-:class:`ValidationReport` whose ``errors`` frame has one row per problem,
-with the file, table, row, column, check, what was found, what was expected
-and a message a person can act on. :meth:`ValidationReport.raise_for_errors`
-raises :class:`ValidationError` for callers who want an exception.
+:class:`~usjapan_data.report.ValidationReport` whose ``errors`` frame has one
+row per problem, with the file, table, row, column, check, what was found,
+what was expected and a message a person can act on.
+:meth:`~usjapan_data.report.ValidationReport.raise_for_errors` raises
+:class:`~usjapan_data.report.ValidationError` for callers who want an
+exception.
+
+One error per problem: each value is reported once, by the first check it
+fails, in this order: ``type`` or ``vocabulary`` (the value is not of the
+column's kind or not among its allowed values), ``required``, then the
+column's own checks as the table definition declares them (``pattern``,
+``range``, ``length``, ...), ``unique``, the row rules (by their names),
+``primary_key`` and ``foreign_key``. A later check never reports a value an
+earlier one did (a bad value left missing is not also "required").
 
 What is checked:
 
-- the descriptor (when validating a package): well-formed JSON, a resource
-  for every table, safe local paths (no ``..``, absolute paths, symlinks out
-  of the package, URLs or hidden files), each file's sha256 against its
-  recorded hash, files readable;
+- the descriptor and files (when validating a package; see
+  :mod:`usjapan_data.package`): well-formed JSON, safe local paths, each
+  file's hash, the limits of :mod:`usjapan_data.limits`, files readable;
 - each table against its model (:mod:`usjapan_data.schema`): columns present
-  and no others, types, nullability, vocabularies, patterns, ranges, and the
-  rules across the columns of a row;
+  and no others, types, nullability, vocabularies, patterns, ranges, lengths
+  and the rules across the columns of a row;
 - primary keys, foreign keys, the links from evidence and record_actors to
   the record tables, and rules across tables: every coded record has
   evidence, every commitment a committer, every recommendation an addressee,
@@ -23,10 +32,8 @@ What is checked:
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -38,172 +45,93 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from usjapan_data import schema
-from usjapan_data.conform import conform_column
+from usjapan_data.conform import arrow_frame, conform_column, show
+from usjapan_data.report import ERROR_COLUMNS, Findings, ValidationError, ValidationReport
 from usjapan_data.rules import check_rules
 
-__all__ = ["ValidationReport", "ValidationError", "validate", "validate_tables"]
+__all__ = ["ValidationReport", "ValidationError", "validate", "validate_tables", "ERROR_COLUMNS"]
 
-ERROR_COLUMNS = ["file", "table", "row", "column", "check", "found", "expected", "message"]
-
-class ValidationError(ValueError):
-    """Raised by :meth:`ValidationReport.raise_for_errors`; carries the report."""
-
-    def __init__(self, report: "ValidationReport"):
-        self.report = report
-        super().__init__(str(report))
-
-
-@dataclass
-class ValidationReport:
-    """The outcome of :func:`validate`.
-
-    Attributes
-    ----------
-    source : str
-        What was validated (a path, ``"installed package"`` or ``"tables"``).
-    rows : dict of str to int
-        Rows read per table.
-    errors : pandas.DataFrame
-        One row per problem: file, table, row (1-based data row, or null),
-        column, check, found, expected, message.
-    """
-
-    source: str
-    rows: dict[str, int] = field(default_factory=dict)
-    errors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ERROR_COLUMNS))
-
-    @property
-    def valid(self) -> bool:
-        """True when no problem was found."""
-        return self.errors.empty
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the report as plain JSON-ready data."""
-        errors = self.errors.astype(object).where(self.errors.notna(), None)
-        return {
-            "source": self.source,
-            "valid": self.valid,
-            "rows": dict(self.rows),
-            "error_count": int(len(self.errors)),
-            "errors": [
-                {k: (int(v) if isinstance(v, (np.integer,)) else v) for k, v in rec.items()}
-                for rec in errors.to_dict(orient="records")
-            ],
-        }
-
-    def to_json(self, indent: int | None = 2) -> str:
-        """Return :meth:`to_dict` as a JSON string."""
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, default=str)
-
-    def raise_for_errors(self) -> None:
-        """Raise :class:`ValidationError` if the report has any error."""
-        if not self.valid:
-            raise ValidationError(self)
-
-    def format_text(self, limit: int = 50) -> str:
-        """A readable summary: rows and errors per table, then the errors, grouped."""
-        lines = [f"Validation of {self.source}: {'VALID' if self.valid else 'INVALID'}"]
-        counts = self.errors["table"].fillna("(package)").value_counts()
-        for table, n in self.rows.items():
-            bad = int(counts.get(table, 0))
-            lines.append(f"  {table:<20} {n:>8} rows  {'ok' if not bad else f'{bad} error(s)'}")
-        if "(package)" in counts:
-            lines.append(f"  {'(package)':<20} {'':>8}       {counts['(package)']} error(s)")
-        if self.valid:
-            return "\n".join(lines)
-        lines.append(f"{len(self.errors)} error(s):")
-        shown = self.errors.head(limit)
-        for (table, check), group in shown.groupby(
-            [shown["table"].fillna("(package)"), "check"], sort=False
-        ):
-            lines.append(f"- {table}: {check} ({len(group)})")
-            for rec in group.itertuples(index=False):
-                lines.append(f"    {_where(rec)}: {rec.message}")
-        if len(self.errors) > limit:
-            lines.append(f"  … and {len(self.errors) - limit} more (use --format json for all)")
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.format_text()
-
-    def _repr_html_(self, limit: int = 50) -> str:
-        """The report as HTML tables, for Jupyter: rows and errors per table, then the errors.
-
-        Every value is escaped: a cell may hold any text from the data.
-        """
-        def cells(tag: str, values: list[Any]) -> str:
-            return "".join(
-                f"<{tag}>{escape(str(v)) if _present(v) else ''}</{tag}>" for v in values
-            )
-
-        status = "VALID" if self.valid else f"INVALID, {len(self.errors)} error(s)"
-        counts = self.errors["table"].value_counts()
-        html = [f"<div><p><strong>Validation of {escape(self.source)}: {status}</strong></p>",
-                "<table><thead><tr><th>table</th><th>rows</th><th>errors</th></tr></thead><tbody>"]
-        html += [f"<tr>{cells('td', [t, n, int(counts.get(t, 0))])}</tr>" for t, n in self.rows.items()]
-        html.append("</tbody></table>")
-        if not self.valid:
-            html.append(f"<table><thead><tr>{cells('th', list(self.errors.columns))}</tr></thead><tbody>")
-            for rec in self.errors.head(limit).itertuples(index=False):
-                html.append(f"<tr>{cells('td', list(rec))}</tr>")
-            html.append("</tbody></table>")
-            if len(self.errors) > limit:
-                html.append(f"<p>… and {len(self.errors) - limit} more: see <code>.errors</code></p>")
-        html.append("</div>")
-        return "\n".join(html)
-
-
-def _where(rec: Any) -> str:
-    parts = [str(rec.file) if _present(rec.file) else None]
-    if _present(rec.table):
-        parts.append(f"table {rec.table}")
-    if _present(rec.row):
-        parts.append(f"row {int(rec.row)}")
-    if _present(rec.column):
-        parts.append(f"column {rec.column}")
-    return ", ".join(p for p in parts if p)
-
-
-def _present(value: Any) -> bool:
-    return value is not None and not (isinstance(value, float) and np.isnan(value)) and value is not pd.NA
-
-
-class _Collector:
-    """Gathers problems as records, turned into one frame at the end."""
-
-    def __init__(self) -> None:
-        self.records: list[dict[str, Any]] = []
-        self.files: dict[str, str] = {}
-        self.failed: set[str] = set()  # tables whose file was refused or unreadable
-
-    def add(self, table: str | None, check: str, message: str, *, row: int | None = None,
-            column: str | None = None, found: Any = None, expected: str | None = None,
-            file: str | None = None) -> None:
-        self.records.append({
-            "file": file or (self.files.get(table) if table else None),
-            "table": table, "row": row, "column": column, "check": check,
-            "found": None if found is None else str(found), "expected": expected,
-            "message": message,
-        })
-
-    def add_rows(self, table: str, check: str, rows: np.ndarray, column: str | None,
-                 found: list[str], expected: str, message: str) -> None:
-        file = self.files.get(table)
-        for r, f in zip(rows.tolist(), found):
-            self.records.append({
-                "file": file, "table": table, "row": int(r) + 1, "column": column,
-                "check": check, "found": f, "expected": expected,
-                "message": f"{message}: found {f!r}, expected {expected}",
-            })
-
-    def frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.records, columns=ERROR_COLUMNS)
-        frame["row"] = frame["row"].astype("Int64")
-        return frame
+#: What each conform check says, in a message.
+_SAYS = {
+    "type": "has a value of the wrong type",
+    "vocabulary": "has a value outside its vocabulary",
+    "required": "is required",
+    "pattern": "does not match its pattern",
+    "range": "is out of range",
+    "length": "has a value of the wrong length",
+    "unique": "repeats a value",
+}
 
 
 # --------------------------------------------------------------------------
-# Tables
+# The checks of each column, read from the table definition
+# --------------------------------------------------------------------------
+
+Test = Callable[[pd.Series], pd.Series]
+
+
+def _column_check(check: Any) -> tuple[str, Test, str]:
+    """A pandera column check as (codebook name, test of the set values, expected)."""
+    stats = check.statistics or {}
+    name = check.name
+    if name == "str_matches":
+        core = stats["pattern"].removeprefix("^").removesuffix("$")
+        # fullmatch: "$" would accept a trailing newline
+        return "pattern", lambda s: s.str.fullmatch(core), f"text matching {core}"
+    bounds = {
+        "greater_than_or_equal_to": (lambda s, v: s >= v, ">= {}", "min_value"),
+        "greater_than": (lambda s, v: s > v, "> {}", "min_value"),
+        "less_than_or_equal_to": (lambda s, v: s <= v, "<= {}", "max_value"),
+        "less_than": (lambda s, v: s < v, "< {}", "max_value"),
+    }
+    if name in bounds:
+        test, text, key = bounds[name]
+        value = stats[key]
+        return "range", lambda s: test(s, value), "a value " + text.format(value)
+    if name == "in_range":
+        low, high = stats["min_value"], stats["max_value"]
+        return "range", lambda s: (s >= low) & (s <= high), f"a value from {low} to {high}"
+    if name == "str_length":
+        low, high, exact = stats.get("min_value"), stats.get("max_value"), stats.get("exact_value")
+        if exact is not None:
+            low = high = exact
+        def length(s: pd.Series) -> pd.Series:
+            n = s.str.len()
+            return (n >= (low or 0)) & (n <= (high if high is not None else np.inf))
+        expected = (f"at least {low} character(s)" if high is None else
+                    f"from {low or 0} to {high} characters")
+        return "length", length, expected
+    if name == "isin":
+        allowed = list(stats["allowed_values"])
+        return "vocabulary", lambda s: s.isin(allowed), "one of " + ", ".join(map(str, allowed))
+    # a custom check: its own name and error text
+    def custom(s: pd.Series) -> pd.Series:
+        output = check(s).check_output
+        return output.reindex(s.index, fill_value=True)
+    return name, custom, check.error or name
+
+
+@lru_cache(maxsize=None)
+def _column_checks(table: str) -> dict[str, list[tuple[str, Test, str]]]:
+    columns = schema.TABLES[table].to_schema().columns
+    return {name: [_column_check(c) for c in column.checks] for name, column in columns.items()}
+
+
+@lru_cache(maxsize=None)
+def _unique_columns(table: str) -> list[str]:
+    """Columns declared unique, except a one-column primary key (checked as the key)."""
+    columns = schema.TABLES[table].to_schema().columns
+    pk = schema.keys(schema.TABLES[table])["primary_key"]
+    return [n for n, c in columns.items() if c.unique and pk != [n]]
+
+
+@lru_cache(maxsize=None)
+def _rules(table: str) -> list[Any]:
+    return list(schema.TABLES[table].to_schema().checks)
+
+
+# --------------------------------------------------------------------------
+# One table
 # --------------------------------------------------------------------------
 
 
@@ -211,107 +139,146 @@ def _to_pandas(frame: Any) -> pd.DataFrame:
     if isinstance(frame, pd.DataFrame):
         return frame
     module = type(frame).__module__
-    if module.startswith(("polars", "pyarrow")):
-        from usjapan_data.loading import arrow_to_pandas
+    if module.startswith("polars"):
+        if type(frame).__name__ == "LazyFrame":
+            frame = frame.collect()
+        if type(frame).__name__ == "DataFrame":
+            return arrow_frame(frame.to_arrow())
+    if isinstance(frame, pa.RecordBatch):
+        frame = pa.Table.from_batches([frame])
+    if isinstance(frame, pa.Table):
+        return arrow_frame(frame)
+    raise TypeError(f"found a {type(frame).__name__}, expected a pandas or polars DataFrame "
+                    "or LazyFrame, or a pyarrow Table")
 
-        return arrow_to_pandas(frame.to_arrow() if module.startswith("polars") else frame)
-    raise TypeError(
-        f"found a {type(frame).__name__}, expected a pandas or polars DataFrame or a pyarrow Table"
-    )
+
+class _Table:
+    """A table being checked: its conformed columns and the cells already reported."""
+
+    def __init__(self, name: str, out: Findings) -> None:
+        self.name, self.out = name, out
+        self.columns: dict[str, pd.Series] = {}
+        self.bad: dict[str, np.ndarray] = {}
+
+    def report(self, check: str, column: str, failing: Any, found: Callable[[np.ndarray], list[str]],
+               expected: str) -> None:
+        mask = np.asarray(pd.Series(failing).to_numpy(dtype=bool, na_value=False))
+        rows = np.flatnonzero(mask & ~self.bad[column])
+        if len(rows):
+            self.out.add_rows(self.name, check, rows, column, found, expected,
+                              f"{self.name}.{column} {_SAYS.get(check, 'fails ' + check)}")
+            self.bad[column][rows] = True
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.columns)
+
+    def clean_rows(self, columns: list[str]) -> np.ndarray:
+        """Whether each row has no reported cell among ``columns``."""
+        bad = np.zeros(len(next(iter(self.bad.values()))) if self.bad else 0, dtype=bool)
+        for column in columns:
+            if column in self.bad:
+                bad |= self.bad[column]
+        return ~bad
 
 
-def _conform_table(name: str, frame: pd.DataFrame, out: _Collector) -> pd.DataFrame | None:
-    """Conform a table to its model; None when columns are missing."""
+def _found(values: pd.Series) -> Callable[[np.ndarray], list[str]]:
+    return lambda rows: [show(v) for v in values.iloc[rows].tolist()]
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    """Missing, or text that is empty or only whitespace."""
+    missing = values.isna()
+    if isinstance(values.dtype, pd.StringDtype):
+        text = pa.array(values.array, from_pandas=True)
+        blank = pc.or_(pc.utf8_is_space(text), pc.equal(pc.binary_length(text), 0))
+        missing |= pc.fill_null(blank, False).to_numpy(zero_copy_only=False)
+    return missing
+
+
+def _conform_table(name: str, frame: pd.DataFrame, out: Findings) -> _Table | None:
+    """Conform a table to its model (None when columns are missing), then check its values."""
     specs = schema.column_specs(schema.TABLES[name])
     names = [s.name for s in specs]
-    missing = [n for n in names if n not in frame.columns]
-    extra = [c for c in frame.columns if c not in names]
-    for column in extra:
-        out.add(name, "column_in_schema", f"unexpected column {column!r}; the columns of "
-                f"{name} are {', '.join(names)}", column=str(column), found=column,
-                expected="no such column")
+    present = [c for c in frame.columns]
+    duplicated = {c for c in present if present.count(c) > 1}
+    for column in sorted(map(str, duplicated)):
+        out.add(name, "column_duplicate", f"column {column!r} appears {present.count(column)} "
+                "times", column=column, found=column, expected="each column once")
+        out.reported_columns.add((name, column))
+    for column in dict.fromkeys(present):
+        if column not in names and column not in duplicated:
+            out.add(name, "column_unexpected", f"unexpected column {column!r}; the columns of "
+                    f"{name} are {', '.join(names)}", column=str(column), found=column,
+                    expected="no such column")
+    missing = [n for n in names if n not in present and (name, n) not in out.reported_columns]
     for column in missing:
-        out.add(name, "column_in_dataframe", f"missing column {column!r}", column=column,
+        out.add(name, "column_missing", f"missing column {column!r}", column=column,
                 expected=f"a column {column}")
     if missing:
         return None
-    columns = {}
+    table = _Table(name, out)
+    n = len(frame)
     for spec in specs:
-        values, problems = conform_column(frame[spec.name], spec)
-        for rows, found, expected in problems:
-            out.add_rows(name, "dtype", rows, spec.name, found, expected,
-                         f"{name}.{spec.name} has a value of the wrong type")
-        columns[spec.name] = values
-    return pd.DataFrame(columns)
-
-
-def _expected(check: str) -> str:
-    if check == "not_nullable":
-        return "a value (the column is required)"
-    if check.startswith("str_matches"):
-        return "text matching " + check[len("str_matches("):-1]
-    if check.startswith("greater_than_or_equal_to"):
-        return ">= " + check[len("greater_than_or_equal_to("):-1]
-    if check.startswith("less_than_or_equal_to"):
-        return "<= " + check[len("less_than_or_equal_to("):-1]
-    if check.startswith("str_length"):
-        return "non-empty text"
-    return check
-
-
-@lru_cache(maxsize=None)
-def _value_schema(name: str) -> Any:
-    """The table's pandera schema without dtypes, for frames already conformed.
-
-    :func:`_conform_table` builds every column in exactly its declared dtype
-    (reporting what did not fit), so checking dtypes again would only cost
-    time; the values, nullability, patterns, ranges and row rules remain.
-    """
-    full = schema.TABLES[name].to_schema()
-    return full.update_columns({column: {"dtype": None} for column in full.columns})
-
-
-def _model_checks(name: str, frame: pd.DataFrame, out: _Collector) -> None:
-    import pandera.errors
-
-    model = schema.TABLES[name]
-    try:
-        _value_schema(name).validate(frame, lazy=True)
-        return
-    except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-    # pandera names a failed dataframe-level check by its error text, and
-    # reports it once per column of the failing row: report it once, by name
-    rules = {c.error: c for c in model.to_schema().checks}
-    seen_rules: set[tuple[str, int | None]] = set()
-    for case in cases.itertuples(index=False):
-        check = str(case.check)
-        index = None if pd.isna(case.index) else int(case.index)
-        rule = rules.get(check) if case.schema_context == "DataFrameSchema" else None
-        if rule is not None:
-            rule_name = schema.rule_name(rule)
-            if (rule_name, index) in seen_rules:
-                continue
-            seen_rules.add((rule_name, index))
-            cols = [c for c in schema.RULE_COLUMNS.get(rule_name, frame.columns) if c in frame]
-            found = ", ".join(f"{c}={_show(frame[c].iloc[index])}" for c in cols) if index is not None else None
-            out.add(name, rule_name, f"{rule.error}: found {found}", row=None if index is None else index + 1,
-                    column=", ".join(cols), found=found, expected=rule.error)
+        if (name, spec.name) in out.reported_columns:  # reported as a whole already
+            table.columns[spec.name] = pd.Series(pd.array([None] * n, dtype=spec.dtype)) \
+                if spec.kind != "date" else pd.Series(np.full(n, np.datetime64("NaT"), "datetime64[ns]"))
+            table.bad[spec.name] = np.ones(n, dtype=bool)
             continue
-        column = None if pd.isna(case.column) else str(case.column)
-        found = None if pd.isna(case.failure_case) else case.failure_case
-        expected = _expected(check)
-        out.add(name, check, f"{name}.{column}: found {_show(found)}, expected {expected}",
-                row=None if index is None else index + 1, column=column,
-                found=_show(found), expected=expected)
+        values, problems = conform_column(frame[spec.name], spec)
+        table.columns[spec.name] = values
+        table.bad[spec.name] = np.zeros(n, dtype=bool)
+        for problem in problems:
+            mask = np.zeros(n, dtype=bool)
+            mask[problem.rows] = True
+            table.report(problem.check, spec.name, mask, problem.found, problem.expected)
+    _value_checks(table, specs)
+    return table
 
 
-def _show(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return "null"
-    if isinstance(value, pd.Timestamp):
-        return "null" if pd.isna(value) else value.date().isoformat()
-    return str(value)
+def _value_checks(table: _Table, specs: tuple) -> None:
+    checks = _column_checks(table.name)
+    for spec in specs:
+        values = table.columns[spec.name]
+        if not spec.nullable:
+            table.report("required", spec.name, _blank(values),
+                         lambda rows, v=values: ["null" if pd.isna(x) else repr(x)
+                                                 for x in v.iloc[rows].tolist()],
+                         "a value (the column is required)")
+        for check, test, expected in checks.get(spec.name, []):
+            candidates = values.notna().to_numpy() & ~table.bad[spec.name]
+            if not candidates.any():
+                continue
+            passed = test(values[candidates])
+            failing = np.zeros(len(values), dtype=bool)
+            failing[np.flatnonzero(candidates)] = ~np.asarray(
+                pd.Series(passed).to_numpy(dtype=bool, na_value=False))
+            table.report(check, spec.name, failing, _found(values), expected)
+    for column in _unique_columns(table.name):
+        values = table.columns[column]
+        repeated = values.duplicated(keep="first").to_numpy() & values.notna().to_numpy()
+        table.report("unique", column, repeated, _found(values), "a value not already used")
+    frame = table.frame()
+    for rule in _rules(table.name):
+        rule_name = schema.rule_name(rule)
+        columns = [c for c in schema.RULE_COLUMNS.get(rule_name, frame.columns) if c in frame]
+        output = rule(frame).check_output
+        if isinstance(output, pd.DataFrame):
+            output = output.all(axis=1)
+        failing = ~output.to_numpy(dtype=bool, na_value=True) & table.clean_rows(columns)
+        rows = np.flatnonzero(failing)
+        if not len(rows):
+            continue
+        def found(kept: np.ndarray, cols: list[str] = columns) -> list[str]:
+            return [", ".join(f"{c}={show(frame[c].iloc[r])}" for c in cols) for r in kept.tolist()]
+        table.out.add_rows(table.name, rule_name, rows, ", ".join(columns), found, rule.error,
+                           f"{table.name}: {rule.error}")
+        for column in columns:  # one error per problem: a later rule on these cells is skipped
+            table.bad[column][rows] = True
+
+
+# --------------------------------------------------------------------------
+# Across tables
+# --------------------------------------------------------------------------
 
 
 def _arrow(series: pd.Series) -> pa.Array:
@@ -322,24 +289,25 @@ def _arrow(series: pd.Series) -> pa.Array:
 def _outside(values: pa.Array, target: pa.Array) -> np.ndarray:
     """Positions of the values that are set but not among ``target`` (hash lookup in Arrow)."""
     bad = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=target)))
-    return np.flatnonzero(bad.to_numpy(zero_copy_only=False))
+    return np.flatnonzero(pc.fill_null(bad, False).to_numpy(zero_copy_only=False))
 
 
-def _cross_checks(tables: dict[str, pd.DataFrame], out: _Collector) -> None:
+def _cross_checks(checked: dict[str, _Table], out: Findings) -> None:
     # The frames are conformed: text is string[pyarrow], vocabularies categorical.
     # Keys are compared in Arrow (hash sets), categories by their codes; no
-    # column is turned into Python objects.
+    # column is turned into Python objects. A cell already reported is skipped.
+    tables = {name: t.frame() for name, t in checked.items()}
     keys: dict[str, pa.Array] = {}
     for name, frame in tables.items():
-        meta = schema.keys(schema.TABLES[name])
-        pk = meta["primary_key"]
-        dup = frame.duplicated(subset=pk, keep="first") & frame[pk].notna().all(axis=1)
+        pk = schema.keys(schema.TABLES[name])["primary_key"]
+        usable = checked[name].clean_rows(pk) & frame[pk].notna().all(axis=1).to_numpy()
+        dup = frame.duplicated(subset=pk, keep="first").to_numpy() & usable
         if dup.any():
-            rows = np.flatnonzero(dup.to_numpy())
-            found = (frame[pk[0]].iloc[rows].astype(object) if len(pk) == 1 else
-                     pd.Series(list(zip(*(frame[f].iloc[rows].astype(object) for f in pk)))))
-            out.add_rows(name, "primary_key", rows, ", ".join(pk), [_show(v) for v in found],
-                         "a value not already used", f"duplicate primary key ({', '.join(pk)})")
+            rows = np.flatnonzero(dup)
+            def found(kept: np.ndarray, f: pd.DataFrame = frame, pk: list[str] = pk) -> list[str]:
+                return [", ".join(show(f[c].iloc[r]) for c in pk) for r in kept.tolist()]
+            out.add_rows(name, "primary_key", rows, ", ".join(pk), found,
+                         "a value not already used", f"{name}: duplicate primary key ({', '.join(pk)})")
         if len(pk) == 1:
             keys[name] = pc.drop_null(_arrow(frame[pk[0]]))
 
@@ -349,12 +317,19 @@ def _cross_checks(tables: dict[str, pd.DataFrame], out: _Collector) -> None:
     def refer(name: str, column: str, target: pa.Array, what: str,
               rows: np.ndarray | None = None) -> None:
         """Report the rows (all, or ``rows``) of ``name.column`` whose value is not in target."""
+        usable = checked[name].clean_rows([column])
+        if rows is not None:
+            chosen = np.zeros(len(usable), dtype=bool)
+            chosen[rows] = True
+            usable &= chosen
         values = _arrow(tables[name][column])
-        bad = _outside(values if rows is None else values.take(rows), target)
+        if usable.all():
+            bad = _outside(values, target)
+        else:
+            rows = np.flatnonzero(usable)
+            bad = rows[_outside(values.take(pa.array(rows, pa.int64())), target)]
         if len(bad):
-            bad = bad if rows is None else rows[bad]
-            out.add_rows(name, "foreign_key", bad, column,
-                         [str(v) for v in tables[name][column].iloc[bad]],
+            out.add_rows(name, "foreign_key", bad, column, _found(tables[name][column]),
                          what, f"{name}.{column} points at nothing")
 
     for name, frame in tables.items():
@@ -374,7 +349,8 @@ def _cross_checks(tables: dict[str, pd.DataFrame], out: _Collector) -> None:
 
     refs = tables.get("references")
     if refs is not None:
-        sources = _arrow(refs.loc[(refs["role"] == "source_document").to_numpy(), "reference_id"])
+        sources = pc.drop_null(_arrow(refs.loc[(refs["role"] == "source_document").to_numpy(),
+                                               "reference_id"]))
         for name, column in (("evidence", "source_id"), ("recommendations", "recommender_id"),
                              ("references", "cited_by")):
             if name in tables:
@@ -385,9 +361,9 @@ def _cross_checks(tables: dict[str, pd.DataFrame], out: _Collector) -> None:
 
     def covered(table: str, frame: pd.DataFrame, mask: pd.Series) -> np.ndarray:
         """Whether each key of ``table`` is a record_id of the rows of ``frame`` in ``mask``."""
-        present = pc.unique(_arrow(frame["record_id"]).filter(mask.to_numpy()))
+        present = pc.unique(_arrow(frame["record_id"]).filter(mask.to_numpy(dtype=bool, na_value=False)))
         found = pc.is_in(_arrow(primary(table)), value_set=present)
-        return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+        return pc.fill_null(found, False).to_numpy(zero_copy_only=False) | primary(table).isna().to_numpy()
 
     evidence = tables.get("evidence")
     links = tables.get("record_actors")
@@ -406,28 +382,34 @@ def _cross_checks(tables: dict[str, pd.DataFrame], out: _Collector) -> None:
     members = tables.get("actor_members")
     actors = tables.get("actors")
     if members is not None and actors is not None:
-        states = _arrow(actors.loc[(actors["kind"] == "state").to_numpy(), "actor_id"])
+        states = pc.drop_null(_arrow(actors.loc[(actors["kind"] == "state").to_numpy(), "actor_id"]))
         found = pc.fill_null(pc.is_in(_arrow(members["grouping_id"]), value_set=states), False)
         rows = np.flatnonzero(found.to_numpy(zero_copy_only=False))
         if len(rows):
             out.add_rows("actor_members", "grouping_kind", rows, "grouping_id",
-                         members["grouping_id"].iloc[rows].astype(str).tolist(),
-                         "a grouping or organisation", "a state cannot have members")
+                         _found(members["grouping_id"]), "a grouping or organisation",
+                         "actor_members.grouping_id: a state cannot have members")
+    check_rules(tables, out.add_rows)
 
 
-def _missing(out: _Collector, table: str, covered: np.ndarray, key: pd.Series, check: str,
+def _missing(out: Findings, table: str, covered: np.ndarray, key: pd.Series, check: str,
              expected: str, message: str) -> None:
     bad = ~covered
     if bad.any():
-        rows = np.flatnonzero(bad)
-        out.add_rows(table, check, rows, None, key.iloc[rows].astype(str).tolist(), expected, message)
+        out.add_rows(table, check, np.flatnonzero(bad), None, _found(key), expected,
+                     f"{table}: {message}")
 
 
-def _check_tables(frames: Mapping[str, Any], out: _Collector, rows: dict[str, int]) -> None:
-    conformed: dict[str, pd.DataFrame] = {}
+# --------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------
+
+
+def _check_tables(frames: Mapping[Any, Any], out: Findings, rows: dict[str, int]) -> None:
+    checked: dict[str, _Table] = {}
     for name in frames:
         if name not in schema.TABLES:
-            out.add(name, "unknown_table", f"unknown table {name!r}; the tables are "
+            out.add(str(name), "unknown_table", f"unknown table {name!r}; the tables are "
                     f"{', '.join(schema.TABLES)}", found=name, expected="a table of the dataset")
     for name in schema.TABLES:
         if name not in frames:
@@ -438,26 +420,41 @@ def _check_tables(frames: Mapping[str, Any], out: _Collector, rows: dict[str, in
             continue
         try:
             frame = _to_pandas(frames[name])
-        except TypeError as exc:
-            out.add(name, "table_type", str(exc))
+        except Exception as exc:  # a frame its own library cannot convert is a finding
+            out.add(name, "table_type", f"table {name!r}: {type(exc).__name__}: "
+                    f"{str(exc).splitlines()[0][:200] if str(exc) else ''}",
+                    expected="a pandas or polars DataFrame or a pyarrow Table")
             continue
         rows[name] = len(frame)
         table = _conform_table(name, frame, out)
-        if table is None:
-            continue
-        _model_checks(name, table, out)
-        conformed[name] = table
-    _cross_checks(conformed, out)
-    check_rules(conformed, out.add_rows)
+        if table is not None:
+            checked[name] = table
+    _cross_checks(checked, out)
 
 
 def validate_tables(tables: Mapping[str, Any], source: str = "tables") -> ValidationReport:
-    """Validate a mapping of table name to DataFrame (pandas or polars)."""
-    out = _Collector()
-    report = ValidationReport(source)
-    _check_tables(tables, out, report.rows)
-    report.errors = out.frame()
-    return report
+    """Validate a mapping of table name to DataFrame (pandas or polars) or pyarrow Table."""
+    out = Findings()
+    rows: dict[str, int] = {}
+    _check_tables(tables, out, rows)
+    return out.report(source, rows)
+
+
+def validate_package(path: str | os.PathLike[str], source: str | None = None
+                     ) -> tuple[ValidationReport, dict[str, pa.Table]]:
+    """Validate a package on disk; also return its tables, as parsed from the bytes hashed.
+
+    :func:`usjapan_data.load_tables` uses this with ``validate=True`` so that
+    the tables it returns are the very ones validated.
+    """
+    from usjapan_data.package import read_package
+
+    out = Findings()
+    rows: dict[str, int] = {}
+    tables = read_package(Path(path), out)
+    if tables is not None:
+        _check_tables(tables, out, rows)
+    return out.report(str(path) if source is None else source, rows), tables or {}
 
 
 def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None) -> ValidationReport:
@@ -469,7 +466,7 @@ def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None) -
         ``None`` validates the installed package. A path names a
         ``datapackage.json`` or a folder holding one (Parquet or CSV
         resources). A mapping of table name to pandas DataFrame, polars
-        DataFrame or pyarrow Table validates those tables.
+        DataFrame or LazyFrame, or pyarrow Table validates those tables.
 
     Returns
     -------
@@ -492,14 +489,8 @@ def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None) -
     """
     if isinstance(source, Mapping):
         return validate_tables(source)
-    from usjapan_data.package import read_package
-    from usjapan_data.loading import descriptor_path
+    if source is None:
+        from usjapan_data.loading import descriptor_path
 
-    path = Path(source) if source is not None else descriptor_path()
-    out = _Collector()
-    report = ValidationReport("installed package" if source is None else str(path))
-    frames = read_package(path, out)
-    if frames is not None:
-        _check_tables(frames, out, report.rows)
-    report.errors = out.frame()
-    return report
+        return validate_package(descriptor_path(), "installed package")[0]
+    return validate_package(source)[0]
