@@ -233,7 +233,7 @@ def timeline(
     lo, hi = (float(starts.min()), float(ends.max())) if len(rows) else (0.0, 1.0)
     split = mdates.datestr2num(focus_start) if focus_start is not None else None
     factor, forward, inverse = _scale(lo, split, hi)
-    if factor > 1:
+    if split is not None and factor > 1:
         ax.set_xscale("function", functions=(forward, inverse))
         ax.axvspan(lo - 3650, split, color="0.93", zorder=0, linewidth=0)
         split_year = mdates.num2date(split).year
@@ -257,7 +257,7 @@ def timeline(
     labels = [f"{r.record_id}  {textwrap.shorten(str(r.label), label_width, placeholder=' …')}"
               for r in rows.itertuples(index=False)]
     ax.set_yticks(range(len(rows)), labels, fontsize=7.5)
-    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
     for boundary in rows.index[rows["table"] != rows["table"].shift()][1:]:
         ax.axhline(boundary - 0.5, color="0.75", linewidth=0.6, zorder=1)
     ax.grid(axis="x", color="0.85", linewidth=0.6)
@@ -364,7 +364,11 @@ def same_svg(old: bytes, new: bytes) -> bool:
     """
     if old == new:
         return True
-    inputs, creators = [_INPUTS.search(s) for s in (old, new)], [_CREATOR.search(s) for s in (old, new)]
-    if not all(inputs) or not all(creators):
-        return False
-    return inputs[0].group(1) == inputs[1].group(1) and creators[0].group(1) != creators[1].group(1)
+
+    def found(pattern: re.Pattern[bytes], svg: bytes) -> bytes | None:
+        match = pattern.search(svg)
+        return match.group(1) if match else None
+
+    inputs = found(_INPUTS, old)
+    return (inputs is not None and inputs == found(_INPUTS, new)
+            and found(_CREATOR, old) != found(_CREATOR, new))
