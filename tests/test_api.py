@@ -16,7 +16,7 @@ import usjapan_data
 def test_dir_shows_the_public_names():
     names = dir(usjapan_data)
     assert names == sorted(usjapan_data.__all__)
-    assert "ValidationReport" in names and "describe" in names
+    assert "ValidationReport" in names and "describe" in names and "timeline" in names
     assert not {"Any", "os", "Mapping", "TYPE_CHECKING", "annotations", "loading"} & set(names)
 
 
@@ -38,6 +38,8 @@ def test_a_misspelt_name_fails_at_run_time():
 GOOD = """\
 from pathlib import Path
 
+from matplotlib.axes import Axes
+
 import usjapan_data
 from usjapan_data import (
 {imports}
@@ -49,6 +51,7 @@ text: str = cite("bibtex", "dataset")
 path: Path = codebook_path()
 names: list[str] = list_tables()
 frame = describe("events")
+axes: Axes = timeline(include=["events"], focus_start=None)
 version: str = usjapan_data.__version__
 """
 

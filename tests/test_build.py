@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
-from usjapan_data.build import build
+from usjapan_data.build import TIMELINE, build
+from usjapan_data.cli import main
 from usjapan_data.records import RecordsError, read_records
 
-GENERATED = ["data", "schemas", "datapackage.json", "docs", "README.md"]
+GENERATED = ["data", "schemas", "datapackage.json", "docs", "README.md", "CITATION.cff"]
 
 
 def _copy_tree(root: Path, target: Path) -> Path:
@@ -34,10 +36,13 @@ def test_same_records_give_same_bytes(root, tmp_path):
     for tree in (first, second):
         shutil.rmtree(tree / "data")
         (tree / "datapackage.json").unlink()
+        (tree / TIMELINE).unlink()
         build(tree)
     for path in sorted((first / "data").iterdir()):
         assert path.read_bytes() == (second / "data" / path.name).read_bytes(), path.name
-    assert (first / "datapackage.json").read_bytes() == (second / "datapackage.json").read_bytes()
+    for rel in ["datapackage.json", TIMELINE]:
+        assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
+    assert (first / TIMELINE).read_bytes() == (root / TIMELINE).read_bytes()
 
 
 def test_check_reports_a_stale_file(root, tmp_path):
@@ -51,6 +56,30 @@ def test_check_reports_a_stale_file(root, tmp_path):
     assert "schemas/events.json" in changed
     assert "data/events.parquet" in changed
     assert "datapackage.json" in changed  # the hash of events.parquet changes
+    assert TIMELINE in changed  # an event's title is drawn
+
+
+def test_check_reports_a_stale_figure(root, tmp_path):
+    tree = _copy_tree(root, tmp_path / "t")
+    svg = tree / TIMELINE
+    svg.write_bytes(svg.read_bytes().replace(b"EVT-", b"EVX-", 1))
+    assert build(tree, check=True).changed == [TIMELINE]
+    assert main(["build", "--check", "--root", str(tree)]) == 1
+    build(tree)
+    assert svg.read_bytes() == (root / TIMELINE).read_bytes()
+
+
+def test_without_matplotlib_build_skips_the_figure_and_check_fails(root, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
+    tree = _copy_tree(root, tmp_path / "t")
+    (tree / TIMELINE).unlink()
+    result = build(tree)
+    assert TIMELINE in result.skipped and not (tree / TIMELINE).exists()
+    assert main(["build", "--root", str(tree)]) == 0
+    assert main(["build", "--check", "--root", str(tree)]) == 1
+    err = capsys.readouterr().err
+    assert f"skipped {TIMELINE}" in err and f"cannot check {TIMELINE}" in err
+    assert 'pip install "usjapan-data[plot]"' in err
 
 
 def test_records_round_trip_equals_shipped_tables(root, tables):

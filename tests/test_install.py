@@ -27,6 +27,8 @@ CHECK = (
     "con = u.connect()\n"
     "assert con.execute('SELECT count(*) FROM record_actors_named WHERE actor_name IS NULL').fetchone() == (0,)\n"
     "assert '<table>' in u.validate()._repr_html_()\n"
+    "ax = u.timeline()\n"
+    "assert len([p for p in ax.patches if p.get_gid()]) == int(sum(t[n]['date_start'].notna().sum() for n in ('events', 'commitments', 'exercises')))\n"
     "print(u.__file__)\n"
     "print(u.descriptor_path())\n"
     "print(u.codebook_path())\n"
@@ -67,11 +69,11 @@ def test_wheel_installed_outside_the_source_tree(wheel, tmp_path, root):
 
 
 def test_wheel_in_a_fresh_virtual_environment(wheel, tmp_path, root):
-    """The README's user: pip install the wheel with the sql extra, work from elsewhere."""
+    """The README's user: pip install the wheel with the sql and plot extras, work from elsewhere."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", f"{wheel}[sql]"],
+    install = subprocess.run([str(python), "-m", "pip", "install", "-q", f"{wheel}[sql,plot]"],
                              capture_output=True, text=True)
     assert install.returncode == 0, install.stderr[-3000:]
     work = tmp_path / "elsewhere"

@@ -99,10 +99,10 @@ def test_version_matches_descriptor():
 def test_import_and_load_pull_in_neither_pandera_nor_frictionless(tmp_path):
     code = (
         "import sys, usjapan_data\n"
-        "heavy = [m for m in ('pandera', 'frictionless', 'pandas', 'duckdb') if m in sys.modules]\n"
+        "heavy = [m for m in ('pandera', 'frictionless', 'pandas', 'duckdb', 'matplotlib') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
-        "usjapan_data.codebook_path(), usjapan_data.cite  # a lazy name loads only its module\n"
-        "heavy = [m for m in ('pandera', 'frictionless', 'pandas', 'duckdb') if m in sys.modules]\n"
+        "usjapan_data.codebook_path(), usjapan_data.cite, usjapan_data.timeline  # a lazy name loads only its module\n"
+        "heavy = [m for m in ('pandera', 'frictionless', 'pandas', 'duckdb', 'matplotlib') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
         "usjapan_data.load_tables()\n"
         "assert 'pandas' in sys.modules\n"

@@ -13,7 +13,7 @@ True
 
 Importing the package is cheap: pandas and pyarrow are imported on first
 load, pandera and frictionless only to validate or describe, DuckDB only to
-connect.
+connect, matplotlib only to draw a timeline.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ __version__ = "0.2.0"
 if TYPE_CHECKING:  # what type checkers see; at run time these load on first use
     from usjapan_data.citation import cite
     from usjapan_data.codebook import describe
+    from usjapan_data.figures import timeline
     from usjapan_data.sql import connect
     from usjapan_data.validation import ValidationError, ValidationReport, validate
 
@@ -50,10 +51,11 @@ __all__ = [
     "load_table",
     "load_tables",
     "table_path",
+    "timeline",
     "validate",
 ]
 
-#: Public names whose modules import pandas, pandera or DuckDB, and the
+#: Public names whose modules import pandas, pandera, DuckDB or matplotlib, and the
 #: module of each: imported on first access (PEP 562), so that
 #: ``import usjapan_data`` stays cheap.
 _LAZY = {
@@ -63,6 +65,7 @@ _LAZY = {
     "describe": "usjapan_data.codebook",
     "cite": "usjapan_data.citation",
     "connect": "usjapan_data.sql",
+    "timeline": "usjapan_data.figures",
 }
 
 if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name is an error

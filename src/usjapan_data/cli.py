@@ -109,11 +109,15 @@ def _build(args: argparse.Namespace) -> int:
         print(f"usjapan-data build: {exc}", file=sys.stderr)
         return 1
     rows = ", ".join(f"{n} {r}" for n, r in result.rows.items())
+    for rel, reason in result.skipped.items():
+        print(f"usjapan-data build: {'cannot check' if args.check else 'skipped'} {rel}: {reason}",
+              file=sys.stderr)
     if args.check:
         if result.changed:
             print("out of date (run `usjapan-data build`):", file=sys.stderr)
             for rel in result.changed:
                 print(f"  {rel}", file=sys.stderr)
+        if result.changed or result.skipped:
             return 1
         print(f"up to date: every generated file matches the records ({rows})")
         return 0
@@ -216,7 +220,7 @@ examples:
   usjapan-data cite heritage-brief               one source document (a reference_id)""",
     "build": """\
 examples:
-  usjapan-data build                       regenerate data/, schemas/, datapackage.json, docs
+  usjapan-data build                       regenerate data/, schemas/, datapackage.json, docs (and the figure)
   usjapan-data build --check               exit 1 if any generated file is out of date
   usjapan-data build --root path/to/checkout --check""",
     "provenance": """\

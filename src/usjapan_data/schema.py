@@ -20,7 +20,9 @@ from pandera.typing import Series
 
 from usjapan_data.parsing import ColumnSpec
 
-__all__ = ["TABLES", "CODED_TABLES", "MEANINGS", "columns", "keys", "meanings", "table_model"]
+__all__ = [
+    "TABLES", "CODED_TABLES", "MEANINGS", "columns", "keys", "label_columns", "meanings", "table_model",
+]
 
 # --------------------------------------------------------------------------
 # Vocabularies
@@ -1150,6 +1152,35 @@ def record_links(model: type[pa.DataFrameModel]) -> list[dict[str, str]]:
     holding the record's primary key}``.
     """
     return [value for name, value in keys(model).items() if name.endswith("_link")]
+
+
+#: Text columns that name a record, before any other (see :func:`label_columns`).
+LABEL_NAMES = ("title", "name")
+
+
+def label_columns(model: type[pa.DataFrameModel]) -> list[str]:
+    """Return the columns whose first non-null value labels a record of a table.
+
+    Its ``title`` or ``name`` column, then its first required text column that
+    is not a key, then its first primary-key column: the last is never null,
+    so every record has a label.
+
+    Examples
+    --------
+    >>> label_columns(Exercises)
+    ['name', 'description', 'exercise_id']
+    """
+    table_keys = keys(model)
+    key_columns = set(table_keys["primary_key"])
+    for fk in table_keys.get("foreign_keys", []):
+        key_columns.update(fk["fields"])
+    for link in record_links(model):
+        key_columns.update((link["table"], link["id"]))
+    text = [s for s in column_specs(model) if s.kind == "text"]
+    candidates = [s.name for s in text if s.name in LABEL_NAMES]
+    required = [s.name for s in text if not s.nullable and s.name not in key_columns]
+    candidates += [c for c in required[:1] if c not in candidates]
+    return candidates + table_keys["primary_key"][:1]
 
 
 #: The dtype of every text column, under pandas 2 and 3 alike.

@@ -26,7 +26,7 @@ its first required text column that is not a key, its identifier.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from usjapan_data import schema
 from usjapan_data.loading import table_path
@@ -41,7 +41,6 @@ ALIASES = {"references": "refs"}
 
 _INTEGERS = {"Int8": "TINYINT", "Int16": "SMALLINT", "Int32": "INTEGER", "Int64": "BIGINT"}
 _TYPES = {"text": "VARCHAR", "date": "DATE", "number": "DOUBLE", "boolean": "BOOLEAN"}
-_LABEL_NAMES = ("title", "name")
 
 
 def _ident(name: str) -> str:
@@ -64,26 +63,9 @@ def _enum_names() -> dict[tuple[str, str], str]:
     return {(t, c): c if len(vocabularies[c]) == 1 else f"{t}_{c}" for t, c in columns}
 
 
-def _key_columns(model: Any) -> set[str]:
-    keys = schema.keys(model)
-    out = set(keys["primary_key"])
-    for fk in keys.get("foreign_keys", []):
-        out.update(fk["fields"])
-    for link in schema.record_links(model):
-        out.update((link["table"], link["id"]))
-    return out
-
-
 def _label(table: str) -> tuple[str, str]:
     """A table's label expression, and the name of the column it mainly shows."""
-    model = schema.TABLES[table]
-    keys = schema.keys(model)
-    specs = schema.column_specs(model)
-    text = [s for s in specs if s.kind == "text"]
-    candidates = [s.name for s in text if s.name in _LABEL_NAMES]
-    required = [s.name for s in text if not s.nullable and s.name not in _key_columns(model)]
-    candidates += [c for c in required[:1] if c not in candidates]
-    candidates += keys["primary_key"][:1]
+    candidates = schema.label_columns(schema.TABLES[table])
     return f"COALESCE({', '.join(_ident(c) for c in candidates)})", candidates[0]
 
 
