@@ -41,7 +41,7 @@ What is measured
    The report says which. It is compared with the in-memory size of the
    pandas tables (the sum of ``DataFrame.memory_usage(deep=True)``).
 4. **Frictionless.** The synthetic tables are written as a data package in
-   a temporary folder (Parquet from ``usjapan_data.build.parquet_bytes``,
+   a temporary folder (Parquet from ``usjapan_data.writing.table_bytes``,
    descriptor from ``usjapan_data.descriptor.datapackage``) and validated
    by ``frictionless validate datapackage.json`` (the executable next to
    ``sys.executable``, wall time of the process) and by
@@ -645,13 +645,13 @@ def measure_validation(config: Config) -> list[dict[str, Any]]:
 
 def write_package(tables: dict[str, pd.DataFrame], folder: Path) -> Path:
     """Write the tables as a data package in ``folder``; return its descriptor path."""
-    from usjapan_data.build import parquet_bytes
+    from usjapan_data.writing import table_bytes
     from usjapan_data.descriptor import datapackage, dumps
 
     (folder / "data").mkdir(parents=True)
     hashes = {}
     for name, frame in tables.items():
-        data = parquet_bytes(name, frame)
+        data = table_bytes(name, frame)
         (folder / "data" / f"{name}.parquet").write_bytes(data)
         hashes[name] = hashlib.sha256(data).hexdigest()
     descriptor = folder / "datapackage.json"

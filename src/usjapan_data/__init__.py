@@ -37,22 +37,27 @@ if TYPE_CHECKING:  # what type checkers see; at run time these load on first use
     from usjapan_data.figures import timeline
     from usjapan_data.sql import connect
     from usjapan_data.validation import ValidationError, ValidationReport, validate
+    from usjapan_data.writing import WriteError, export, rehash, write_tables
 
 __all__ = [
     "__version__",
     "ValidationError",
     "ValidationReport",
+    "WriteError",
     "cite",
     "codebook_path",
     "connect",
     "describe",
     "descriptor_path",
+    "export",
     "list_tables",
     "load_table",
     "load_tables",
+    "rehash",
     "table_path",
     "timeline",
     "validate",
+    "write_tables",
 ]
 
 #: Public names whose modules import pandas, pandera, DuckDB or matplotlib, and the
@@ -66,6 +71,10 @@ _LAZY = {
     "cite": "usjapan_data.citation",
     "connect": "usjapan_data.sql",
     "timeline": "usjapan_data.figures",
+    "WriteError": "usjapan_data.writing",
+    "export": "usjapan_data.writing",
+    "rehash": "usjapan_data.writing",
+    "write_tables": "usjapan_data.writing",
 }
 
 if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name is an error

@@ -1,4 +1,4 @@
-"""The ``usjapan-data`` command: info, validate, describe, cite, build, provenance.
+"""The ``usjapan-data`` command: info, validate, describe, cite, export, rehash, build, provenance.
 
 Exit codes: 0 success or valid, 1 invalid data or a failed check, 2 a usage
 error. Every failure is a message on stderr, never a traceback. Output is
@@ -182,6 +182,41 @@ def _cite(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from usjapan_data.writing import WriteError, export
+
+    try:
+        path = export(args.dir, args.format, overwrite=args.overwrite)
+    except (FileExistsError, FileNotFoundError) as exc:
+        print(f"usjapan-data export: {exc}", file=sys.stderr)
+        return 2
+    except (WriteError, OSError) as exc:
+        print(f"usjapan-data export: {exc}", file=sys.stderr)
+        return 1
+    print(f"exported usjapan-data {__version__} ({args.format}) to {path.parent}")
+    print(f"after editing a file by hand: usjapan-data rehash {args.dir}; then usjapan-data "
+          f"validate {args.dir}")
+    return 0
+
+
+def _rehash(args: argparse.Namespace) -> int:
+    from usjapan_data.writing import WriteError, rehash
+
+    try:
+        changed = rehash(args.dir)
+    except FileNotFoundError as exc:
+        print(f"usjapan-data rehash: {exc}", file=sys.stderr)
+        return 2
+    except (WriteError, OSError) as exc:
+        print(f"usjapan-data rehash: {exc}", file=sys.stderr)
+        return 1
+    if changed:
+        print(f"rehashed {len(changed)} resource(s): {', '.join(changed)}")
+    else:
+        print("every hash and size was already up to date")
+    return 0
+
+
 #: Examples shown at the end of each command's --help.
 EXAMPLES = {
     "usjapan-data": """\
@@ -190,6 +225,7 @@ examples:
   usjapan-data validate my-copy/         validate a data package on disk
   usjapan-data describe events           every column of a table, and what its values mean
   usjapan-data cite --format bibtex      cite the dataset and its source documents
+  usjapan-data export my-copy/ --format csv   an editable copy of the data package
 
 Run `usjapan-data COMMAND --help` for the examples of each command.""",
     "info": """\
@@ -218,6 +254,23 @@ examples:
   usjapan-data cite --format bibtex > refs.bib   BibTeX entries
   usjapan-data cite dataset --format cff         the dataset's Citation File Format
   usjapan-data cite heritage-brief               one source document (a reference_id)""",
+    "export": """\
+examples:
+  usjapan-data export my-copy/                   Parquet, as installed, to edit and republish
+  usjapan-data export my-copy/ --format csv      CSV, for R, spreadsheets and any tool
+  usjapan-data export my-copy/ --overwrite       write over an earlier export
+
+The copy holds datapackage.json, schemas/, data/, docs/ (codebook, coding rules),
+CITATION.cff, LICENSE and LICENSE-DATA. After editing a file: usjapan-data rehash my-copy/
+
+exit codes: 0 written, 1 a write failed, 2 usage error (such as a folder that is not empty)""",
+    "rehash": """\
+examples:
+  usjapan-data rehash my-copy/                    after editing data/events.csv by hand
+  usjapan-data rehash my-copy/datapackage.json && usjapan-data validate my-copy/
+
+exit codes: 0 done, 1 a file that cannot be hashed (unsafe path, not a file),
+2 usage error (no datapackage.json, a missing file)""",
     "build": """\
 examples:
   usjapan-data build                       regenerate data/, schemas/, datapackage.json, docs (and the figure)
@@ -254,6 +307,20 @@ def _parser() -> argparse.ArgumentParser:
                      help="text (default), json (one document), github (Actions annotations)")
     val.add_argument("--limit", type=_count, default=50, help="errors shown in text format (default 50)")
     val.set_defaults(func=_validate)
+
+    from usjapan_data.descriptor import FORMATS
+
+    exp = sub.add_parser("export", help="write an editable copy of the data package (Parquet or CSV)")
+    exp.add_argument("dir", help="a new or empty folder")
+    exp.add_argument("--format", choices=FORMATS, default="parquet",
+                     help="parquet (default, as installed) or csv")
+    exp.add_argument("--overwrite", action="store_true",
+                     help="write over the files of an earlier export in a folder that is not empty")
+    exp.set_defaults(func=_export)
+
+    reh = sub.add_parser("rehash", help="refresh the hash and size of every file of a copy edited by hand")
+    reh.add_argument("dir", help="the copy's folder, or its datapackage.json")
+    reh.set_defaults(func=_rehash)
 
     bld = sub.add_parser("build", help="compile records/ into data/, schemas/, datapackage.json, docs")
     bld.add_argument("--root", default=".", help="the source checkout (default: .)")

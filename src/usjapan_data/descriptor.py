@@ -7,6 +7,15 @@ required/unique/enum/pattern/range constraints, the primary key and the
 foreign keys. The links from ``evidence`` and ``record_actors`` to whichever
 record table their ``record_table`` column names cannot be expressed as a
 Frictionless foreign key; :mod:`usjapan_data.validation` checks them.
+
+The descriptor follows Data Package v2 (``$schema``, ``type: table``,
+``created``, ``homepage``, ``keywords``, contributors' ``roles``, titled
+``sources``), from the models and :data:`usjapan_data.citation.DATASET`; it
+holds no clock time, so the same records give the same bytes. Each table
+has two flavours: Parquet (the shipped files) and CSV (``usjapan-data
+export --format csv``), whose Table Schema also says how its text is read
+(``trueValues``, ``falseValues``, ``missingValues``) and whose resource
+declares its encoding and dialect.
 """
 
 from __future__ import annotations
@@ -17,9 +26,24 @@ from typing import Any
 import pyarrow as pa
 
 from usjapan_data import __version__, schema
+from usjapan_data.citation import DATASET
 from usjapan_data.parsing import ColumnSpec
 
-__all__ = ["arrow_schema", "table_schema", "datapackage"]
+__all__ = ["arrow_schema", "table_schema", "datapackage", "resource", "FORMATS"]
+
+#: The flavours a table is written in.
+FORMATS = ("parquet", "csv")
+#: The Data Package v2 profiles the descriptor and each Table Schema follow.
+PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
+#: The package's home: its page on PyPI, where ``pip install usjapan-data`` fetches it.
+HOMEPAGE = "https://pypi.org/project/usjapan-data/"
+#: The day this data version was compiled: the descriptor's ``created`` until
+#: ``DATASET["date-released"]`` is set. Change it with the data version.
+COMPILED = {"0.2.0": "2026-11-23"}
+#: How the CSV flavour is written, declared on each CSV resource.
+CSV_DIALECT = {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "doubleQuote": True,
+               "header": True}
 
 _FRICTIONLESS_TYPES = {
     "text": "string", "category": "string", "date": "date",
@@ -94,8 +118,26 @@ def _constraints(model: type, spec: ColumnSpec, primary_key: list[str]) -> dict[
     return out
 
 
-def table_schema(name: str) -> dict[str, Any]:
-    """Return the Frictionless Table Schema of a table, as a dict."""
+def table_schema(name: str, format: str = "parquet") -> dict[str, Any]:
+    """Return the Frictionless Table Schema of a table, as a dict.
+
+    Parameters
+    ----------
+    name : str
+        A table of :data:`usjapan_data.schema.TABLES`.
+    format : {"parquet", "csv"}, default "parquet"
+        The flavour of the file the schema describes. Both declare the same
+        fields, types, constraints and keys; a CSV schema also says how its
+        text is read (booleans are ``true``/``false``, an empty cell is
+        missing), a Parquet schema lets frictionless read pandas' ``nan``
+        in a nullable number as missing.
+
+    Examples
+    --------
+    >>> [f["trueValues"] for f in table_schema("evidence", "csv")["fields"] if f["type"] == "boolean"][0]
+    ['true']
+    """
+    _check_format(format)
     model = schema.TABLES[name]
     keys = schema.keys(model)
     fields = []
@@ -113,7 +155,9 @@ def table_schema(name: str) -> dict[str, Any]:
                 {"value": value} if meaning is None else {"value": value, "label": meaning}
                 for value, meaning in schema.meanings(spec.categories).items()
             ]
-        if spec.kind in ("integer", "number") and spec.nullable:
+        if spec.kind == "boolean" and format == "csv":
+            field["trueValues"], field["falseValues"] = ["true"], ["false"]
+        if spec.kind in ("integer", "number") and spec.nullable and format == "parquet":
             # frictionless reads Parquet through pandas, where a null integer
             # becomes float NaN, and compares str(cell) with the missing
             # values: "nan" is the missing value it then sees.
@@ -122,7 +166,8 @@ def table_schema(name: str) -> dict[str, Any]:
         if constraints:
             field["constraints"] = constraints
         fields.append(field)
-    out: dict[str, Any] = {"fields": fields, "missingValues": [""], "primaryKey": keys["primary_key"]}
+    out: dict[str, Any] = {"$schema": SCHEMA_PROFILE, "fields": fields, "missingValues": [""],
+                           "primaryKey": keys["primary_key"]}
     foreign = [
         {
             "fields": fk["fields"],
@@ -138,8 +183,31 @@ def table_schema(name: str) -> dict[str, Any]:
     return out
 
 
-def resource(name: str, sha256: str) -> dict[str, Any]:
-    """Return the descriptor of one table's resource."""
+def _check_format(format: str) -> None:
+    if format not in FORMATS:
+        raise ValueError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
+
+
+def resource(name: str, sha256: str, format: str = "parquet", size: int | None = None,
+             schema_path: str | None = None) -> dict[str, Any]:
+    """Return the descriptor of one table's resource.
+
+    Parameters
+    ----------
+    name : str
+        The table.
+    sha256 : str
+        The hex digest of its file.
+    format : {"parquet", "csv"}, default "parquet"
+        The file's flavour: ``data/<name>.parquet`` or ``data/<name>.csv``.
+    size : int, optional
+        The file's size, recorded as ``bytes`` (leave it out for Parquet:
+        frictionless cannot count the bytes of a Parquet file).
+    schema_path : str, optional
+        Refer to the Table Schema by this path inside the package instead
+        of holding it inline.
+    """
+    _check_format(format)
     model = schema.TABLES[name]
     description = model.Config.description
     meta = schema.keys(model)
@@ -149,29 +217,58 @@ def resource(name: str, sha256: str) -> dict[str, Any]:
             f"{link['table']}; this link is checked by `usjapan-data validate`, not by "
             "Frictionless."
         )
-    return {
+    out: dict[str, Any] = {
         "name": name,
+        "type": "table",
         "title": model.Config.title,
         "description": description,
-        "path": f"data/{name}.parquet",
-        "format": "parquet",
-        "mediatype": "application/vnd.apache.parquet",
-        "profile": "tabular-data-resource",
-        "hash": f"sha256:{sha256}",
-        "schema": table_schema(name),
+        "path": f"data/{name}.{format}",
+        "format": format,
     }
+    if format == "csv":
+        out.update({"mediatype": "text/csv", "encoding": "utf-8", "dialect": dict(CSV_DIALECT)})
+    else:
+        out["mediatype"] = "application/vnd.apache.parquet"
+    if size is not None:
+        out["bytes"] = size
+    out["hash"] = f"sha256:{sha256}"
+    out["schema"] = schema_path if schema_path is not None else table_schema(name, format)
+    return out
 
 
-def datapackage(hashes: dict[str, str]) -> dict[str, Any]:
+def created() -> str:
+    """The descriptor's ``created``: the release date, else the day this data version was compiled.
+
+    Never the clock: the same data version always gives the same descriptor.
+
+    Examples
+    --------
+    >>> created().endswith("T00:00:00Z")
+    True
+    """
+    day = DATASET.get("date-released") or COMPILED[__version__]
+    return f"{day}T00:00:00Z"
+
+
+def datapackage(hashes: dict[str, str], format: str = "parquet", sizes: dict[str, int] | None = None,
+                schema_paths: dict[str, str] | None = None) -> dict[str, Any]:
     """Return the whole ``datapackage.json`` descriptor.
 
     Parameters
     ----------
     hashes : dict of str to str
-        The sha256 of each table's Parquet file.
+        The sha256 of each table's file, in the order of the resources.
+    format : {"parquet", "csv"}, default "parquet"
+        The flavour of the files.
+    sizes : dict of str to int, optional
+        Each file's size (``bytes``); give it for CSV only.
+    schema_paths : dict of str to str, optional
+        Each table's Table Schema file inside the package, referred to
+        instead of holding the schemas inline.
     """
+    sizes, schema_paths = sizes or {}, schema_paths or {}
     return {
-        "profile": "tabular-data-package",
+        "$schema": PACKAGE_PROFILE,
         "name": "usjapan-data",
         "title": "US-Japan defense and security cooperation under President Biden (2021-2025)",
         "description": (
@@ -183,12 +280,15 @@ def datapackage(hashes: dict[str, str]) -> dict[str, Any]:
             "evidence table. See docs/codebook.md for every column and the coding rules."
         ),
         "version": __version__,
+        "created": created(),
+        "homepage": HOMEPAGE,
         "licenses": LICENSES,
         "sources": SOURCES,
-        "contributors": [{"title": "usjapan-data developers", "role": "author"}],
-        "keywords": ["United States", "Japan", "alliance", "defense", "security",
-                     "Indo-Pacific", "Biden", "events data"],
-        "resources": [resource(name, hashes[name]) for name in schema.TABLES],
+        "contributors": [{"title": author["name"], "roles": ["creator"]}
+                         for author in DATASET["authors"]],
+        "keywords": list(DATASET["keywords"]),
+        "resources": [resource(name, sha256, format, sizes.get(name), schema_paths.get(name))
+                      for name, sha256 in hashes.items()],
     }
 
 
