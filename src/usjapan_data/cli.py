@@ -14,8 +14,9 @@ import contextlib
 import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from usjapan_data import __version__
 
@@ -182,39 +183,40 @@ def _cite(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(args: argparse.Namespace) -> int:
-    from usjapan_data.writing import WriteError, export
+def _writing(command: str, call: Callable[[], Any]) -> tuple[Any, int]:
+    """Run export or rehash: a usage problem exits 2, a failed write 1, each with a message."""
+    from usjapan_data.writing import WriteError
 
     try:
-        path = export(args.dir, args.format, overwrite=args.overwrite)
-    except (FileExistsError, FileNotFoundError) as exc:
-        print(f"usjapan-data export: {exc}", file=sys.stderr)
-        return 2
+        return call(), 0
+    except (FileExistsError, FileNotFoundError) as exc:  # the folder given, not the data
+        message, code = str(exc), 2
     except (WriteError, OSError) as exc:
-        print(f"usjapan-data export: {exc}", file=sys.stderr)
-        return 1
-    print(f"exported usjapan-data {__version__} ({args.format}) to {path.parent}")
-    print(f"after editing a file by hand: usjapan-data rehash {args.dir}; then usjapan-data "
-          f"validate {args.dir}")
-    return 0
+        message, code = str(exc), 1
+    print(f"usjapan-data {command}: {message}", file=sys.stderr)
+    return None, code
+
+
+def _export(args: argparse.Namespace) -> int:
+    from usjapan_data.writing import export
+
+    path, code = _writing("export", lambda: export(args.dir, args.format, overwrite=args.overwrite))
+    if path is not None:
+        print(f"exported usjapan-data {__version__} ({args.format}) to {path.parent}")
+        print(f"after editing a file by hand: usjapan-data rehash {args.dir}; then usjapan-data "
+              f"validate {args.dir}")
+    return code
 
 
 def _rehash(args: argparse.Namespace) -> int:
-    from usjapan_data.writing import WriteError, rehash
+    from usjapan_data.writing import rehash
 
-    try:
-        changed = rehash(args.dir)
-    except FileNotFoundError as exc:
-        print(f"usjapan-data rehash: {exc}", file=sys.stderr)
-        return 2
-    except (WriteError, OSError) as exc:
-        print(f"usjapan-data rehash: {exc}", file=sys.stderr)
-        return 1
+    changed, code = _writing("rehash", lambda: rehash(args.dir))
     if changed:
         print(f"rehashed {len(changed)} resource(s): {', '.join(changed)}")
-    else:
+    elif changed is not None:
         print("every hash and size was already up to date")
-    return 0
+    return code
 
 
 #: Examples shown at the end of each command's --help.

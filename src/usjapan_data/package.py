@@ -292,7 +292,7 @@ def _csv_dialect(resource: dict[str, Any]) -> dict[str, Any]:
         "quote_char": _char(dialect, "quoteChar", '"'),
         "double_quote": double,
         "escape_char": _char(dialect, "escapeChar", False),
-        "null": sorted({"", null}),
+        "null": [null] if "nullSequence" in dialect else [],
     }
 
 
@@ -316,6 +316,70 @@ def _resource(resource: dict[str, Any]) -> _Resource:
                      _csv_dialect(resource) if fmt == "csv" else {})
 
 
+#: The Table Schema's default spellings of booleans (datapackage.org/standard/table-schema/#boolean).
+_TRUE_VALUES = ("true", "True", "TRUE", "1")
+_FALSE_VALUES = ("false", "False", "FALSE", "0")
+#: Field properties that change how text is read, with the only value honoured (None: absent).
+_LEXICAL = {"decimalChar": ".", "groupChar": None, "bareNumber": True}
+
+
+@dataclass
+class _Reading:
+    """How the cells of a CSV file are read, from its Table Schema."""
+
+    missing: dict[str, list[str]]  # column -> the texts that mean missing
+    default_missing: list[str]  # for columns the schema does not name
+    booleans: dict[str, tuple[list[str], list[str]]]  # column -> (trueValues, falseValues)
+
+
+def _texts(value: Any, what: str) -> list[str]:
+    """A list of strings, or of objects with a string ``value`` (missingValues, Table Schema v2)."""
+    if isinstance(value, list):
+        texts = [v.get("value") if isinstance(v, dict) else v for v in value]
+        if all(isinstance(t, str) for t in texts):
+            return texts
+    raise Refused("schema", f"{what} must be a list of strings", found=json.dumps(value)[:80],
+                  expected="a list of strings", in_descriptor=True)
+
+
+def _csv_reading(declared: Any, name: str) -> _Reading:
+    """Missing values (schema- and field-level) and the spellings of booleans; refuse the rest by name.
+
+    Without a declared schema, a table of the dataset is read with its own
+    column types and the Table Schema defaults.
+    """
+    fields = declared.get("fields") if isinstance(declared, dict) else None
+    if not isinstance(fields, list):
+        model = schema.TABLES.get(name)
+        fields = [{"name": s.name, "type": "boolean"} for s in schema.column_specs(model)
+                  if s.kind == "boolean"] if model is not None else []
+    default = _texts(declared.get("missingValues", [""]), "missingValues") \
+        if isinstance(declared, dict) else [""]
+    reading = _Reading({}, default, {})
+    for field in fields:
+        if not isinstance(field, dict) or not isinstance(field.get("name"), str):
+            continue  # reported with the schema
+        column, kind = field["name"], field.get("type", "any")
+        reading.missing[column] = _texts(field["missingValues"], f"field {column!r}: missingValues") \
+            if "missingValues" in field else default
+        for prop, honoured in _LEXICAL.items():
+            if kind in ("number", "integer") and field.get(prop, honoured) != honoured:
+                raise Refused("schema", f"field {column!r}: {prop} {field[prop]!r} is not supported, "
+                              "so the file would be read otherwise than declared", found=prop,
+                              expected=f"no {prop}" if honoured is None else f"{prop} {honoured!r}",
+                              in_descriptor=True)
+        if kind in ("date", "datetime", "time") and field.get("format", "default") != "default":
+            raise Refused("schema", f"field {column!r}: {kind} format {field['format']!r} is not "
+                          "supported, so the file would be read otherwise than declared",
+                          found=field["format"], expected="format default (ISO 8601)",
+                          in_descriptor=True)
+        if kind == "boolean":
+            reading.booleans[column] = (
+                _texts(field.get("trueValues", list(_TRUE_VALUES)), f"field {column!r}: trueValues"),
+                _texts(field.get("falseValues", list(_FALSE_VALUES)), f"field {column!r}: falseValues"))
+    return reading
+
+
 def _semantics(declared: dict[str, Any]) -> dict[str, Any]:
     """What in a Table Schema changes validation: fields, types, constraints, keys."""
     fields = declared.get("fields")
@@ -337,7 +401,7 @@ def _semantics(declared: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _schema_differences(name: str, declared: Any) -> list[str]:
+def _schema_differences(name: str, declared: Any, fmt: str = "parquet") -> list[str]:
     from usjapan_data.descriptor import table_schema
 
     if not isinstance(declared, dict):
@@ -355,7 +419,8 @@ def _schema_differences(name: str, declared: Any) -> list[str]:
             out.append(f"field {field!r} is declared with another type, format or constraints")
     out += [f"field {f!r} is not in the table definition" for f in got["fields"]
             if f not in want["fields"]]
-    out += [f"{k} differs" for k in ("primaryKey", "foreignKeys", "missingValues") if got[k] != want[k]]
+    compared = ("primaryKey", "foreignKeys") + (() if fmt == "csv" else ("missingValues",))
+    out += [f"{k} differs" for k in compared if got[k] != want[k]]  # CSV reads its missingValues
     return out
 
 
@@ -520,9 +585,10 @@ def _read_parquet(data: bytes, columns: dict[str, str] | None, budget: _Budget,
 
 
 def _read_csv(data: bytes, res: _Resource, budget: _Budget) -> tuple[pa.Table, np.ndarray]:
-    """Parse CSV bytes with the declared dialect and encoding, every column as text.
+    """Parse CSV bytes with the declared dialect and encoding, every cell as its text.
 
     Returns the table and the physical line (1-based) where each data row starts.
+    Missing values and booleans are read afterwards, by :func:`_read_cells`.
     """
     import pyarrow.csv as pacsv
 
@@ -540,8 +606,8 @@ def _read_csv(data: bytes, res: _Resource, budget: _Budget) -> tuple[pa.Table, n
     table = pacsv.read_csv(
         pa.BufferReader(data), read_options=read, parse_options=parse,
         convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, null_values=options["null"],
-            strings_can_be_null=True, quoted_strings_can_be_null=True),
+            column_types={n: pa.string() for n in names}, null_values=[],
+            strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
     _rows_ok(table.num_rows, "the file")
     budget.spend(_decoded_size(table, set()), "the table")
@@ -579,6 +645,41 @@ def _csv_lines(data: bytes, table: pa.Table, names: list[str], res: _Resource) -
         return starts
     lines = np.asarray(lines[1:], dtype=np.int64)
     return lines if len(lines) == table.num_rows else starts
+
+
+def _read_cells(table: pa.Table, reading: _Reading, res: _Resource, name: str,
+                out: Findings) -> pa.Table:
+    """Read the cells' text as the Table Schema says: missing values become null, booleans true/false.
+
+    A boolean cell that is none of its field's trueValues and falseValues is
+    reported here (the validator skips the cell) and left missing.
+    """
+    columns = []
+    for column_name, column in zip(table.column_names, table.columns):
+        missing = reading.missing.get(column_name, reading.default_missing) + res.csv["null"]
+        if missing:
+            nulls = pc.is_in(column, value_set=pa.array(missing, pa.string()))
+            column = pc.if_else(nulls, pa.scalar(None, pa.string()), column)
+        if column_name in reading.booleans:
+            true, false = reading.booleans[column_name]
+            is_true = pc.is_in(column, value_set=pa.array(true, pa.string()))
+            is_false = pc.is_in(column, value_set=pa.array(false, pa.string()))
+            bad = pc.and_(pc.is_valid(column), pc.invert(pc.or_(is_true, is_false)))
+            rows = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
+            if len(rows):
+                raw = column
+                expected = (f"true or false, written {' or '.join(map(repr, true))} (true), "
+                            f"{' or '.join(map(repr, false))} (false)")
+                out.add_rows(name, "type", rows, column_name,
+                             lambda kept, c=raw: [str(v) for v in c.take(pa.array(kept)).to_pylist()],
+                             expected, f"{name}.{column_name} has a value of the wrong type")
+                cells = out.reported_cells.setdefault((name, column_name),
+                                                       np.zeros(table.num_rows, dtype=bool))
+                cells[rows] = True
+            column = pc.if_else(is_true, pa.scalar("true"),
+                                pc.if_else(is_false, pa.scalar("false"), pa.scalar(None, pa.string())))
+        columns.append(column)
+    return pa.Table.from_arrays(columns, names=table.column_names)
 
 
 # --------------------------------------------------------------------------
@@ -690,6 +791,7 @@ def _read_resource(name: str, resource: dict[str, Any], base: Path, budget: _Bud
                       expected="a relative path inside the package", in_descriptor=True)
     res = _resource(resource)
     known = name in schema.TABLES
+    declared = None
     if "schema" in resource:
         declared = _declared_schema(res, base)
         if isinstance(declared, dict) and "$ref" in declared:
@@ -697,7 +799,7 @@ def _read_resource(name: str, resource: dict[str, Any], base: Path, budget: _Bud
                           expected="an inline Table Schema or a path in the package",
                           in_descriptor=True)
         if known:
-            differences = _schema_differences(name, declared)
+            differences = _schema_differences(name, declared, res.format)
             if differences:
                 raise Refused("schema", "its schema differs from the table definition of "
                               f"usjapan-data, which validation applies: {'; '.join(differences[:3])}"
@@ -723,8 +825,9 @@ def _read_resource(name: str, resource: dict[str, Any], base: Path, budget: _Bud
                           f"{match.group(2)}; the file changed since it was recorded",
                           found=f"{algorithm}:{actual}", expected=str(recorded))
     if res.format == "csv":
+        reading = _csv_reading(declared, name)
         table, lines = _read_csv(data, res, budget)
         out.lines[name] = lines
-        return table
+        return _read_cells(table, reading, res, name, out)
     columns = ({s.name: s.kind for s in schema.column_specs(schema.TABLES[name])} if known else None)
     return _read_parquet(data, columns, budget, out, name)

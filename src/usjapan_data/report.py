@@ -221,7 +221,7 @@ class Findings:
 
     Also the state the reader shares with the checks: the file each table
     came from, the tables whose file failed, the physical line of each row
-    of a CSV table, and the columns already reported as a whole.
+    of a CSV table, and the columns and cells already reported.
     """
 
     def __init__(self) -> None:
@@ -231,6 +231,8 @@ class Findings:
         self.failed: set[str] = set()  # tables whose file was refused or unreadable
         self.lines: dict[str, np.ndarray] = {}  # table -> physical line of each data row (CSV)
         self.reported_columns: set[tuple[str, str]] = set()
+        # (table, column) -> the cells (0-based rows) the reader reported, which the checks skip
+        self.reported_cells: dict[tuple[str, str], np.ndarray] = {}
 
     def _room(self, n: int, key: tuple[Any, str, Any]) -> int:
         room = max(0, limits.MAX_ERRORS - len(self.records))

@@ -226,7 +226,7 @@ def _conform_table(name: str, frame: pd.DataFrame, out: Findings) -> _Table | No
             continue
         values, problems = conform_column(frame[spec.name], spec)
         table.columns[spec.name] = values
-        table.bad[spec.name] = np.zeros(n, dtype=bool)
+        table.bad[spec.name] = out.reported_cells.get((name, spec.name), np.zeros(n, dtype=bool)).copy()
         for problem in problems:
             mask = np.zeros(n, dtype=bool)
             mask[problem.rows] = True
