@@ -29,6 +29,11 @@ CHECK = (
     "assert '<table>' in u.validate()._repr_html_()\n"
     "ax = u.timeline()\n"
     "assert len([p for p in ax.patches if p.get_gid()]) == int(sum(t[n]['date_start'].notna().sum() for n in ('events', 'commitments', 'exercises')))\n"
+    "import tempfile\n"
+    "for fmt in ('parquet', 'csv'):\n"
+    "    p = u.export(tempfile.mkdtemp(), fmt)\n"
+    "    assert u.validate(p).valid, fmt\n"
+    "    assert all((p.parent / f).is_file() for f in ('LICENSE', 'LICENSE-DATA', 'CITATION.cff', 'docs/coding-rules.md'))\n"
     "print(u.__file__)\n"
     "print(u.descriptor_path())\n"
     "print(u.codebook_path())\n"
@@ -49,7 +54,8 @@ def test_wheel_contents(wheel):
     for expected in ["usjapan_data/__init__.py", "usjapan_data/py.typed",
                      "usjapan_data/datapackage.json", "usjapan_data/data/events.parquet",
                      "usjapan_data/schemas/events.json", "usjapan_data/docs/codebook.md",
-                     "usjapan_data/docs/coding-rules.md", "usjapan_data/CITATION.cff"]:
+                     "usjapan_data/docs/coding-rules.md", "usjapan_data/CITATION.cff",
+                     "usjapan_data/LICENSE", "usjapan_data/LICENSE-DATA", "usjapan_data/writing.py"]:
         assert expected in names
     assert not any(n.startswith(("records/", "tests/")) for n in names)
 
@@ -73,7 +79,7 @@ def test_wheel_in_a_fresh_virtual_environment(wheel, tmp_path, root):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", f"{wheel}[sql,plot]"],
+    install = subprocess.run([str(python), "-m", "pip", "install", "-q", f"{wheel}[sql,plot,frictionless]"],
                              capture_output=True, text=True)
     assert install.returncode == 0, install.stderr[-3000:]
     work = tmp_path / "elsewhere"
@@ -88,6 +94,22 @@ def test_wheel_in_a_fresh_virtual_environment(wheel, tmp_path, root):
     assert cited.returncode == 0 and "@misc{usjapan-data," in cited.stdout, cited.stderr
     helped = subprocess.run([str(cli), "validate", "--help"], cwd=work, capture_output=True, text=True)
     assert "examples:" in helped.stdout
+    # the packager's round trip: export each flavour, validate with both validators, edit, rehash
+    for fmt in ("parquet", "csv"):
+        copy = work / f"copy-{fmt}"
+        for args in (["export", str(copy), "--format", fmt], ["validate", str(copy)]):
+            done = subprocess.run([str(cli), *args], cwd=work, capture_output=True, text=True)
+            assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
+        checked = subprocess.run([str(venv / "bin" / "frictionless"), "validate", "datapackage.json"],
+                                 cwd=copy, capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stdout[-3000:]
+    events = work / "copy-csv" / "data" / "events.csv"
+    events.write_text(events.read_text(encoding="utf-8").replace("Defense", "Defence", 1), encoding="utf-8")
+    invalid = subprocess.run([str(cli), "validate", "copy-csv"], cwd=work, capture_output=True, text=True)
+    assert invalid.returncode == 1 and "hash" in invalid.stdout
+    for args in (["rehash", "copy-csv"], ["validate", "copy-csv"]):
+        done = subprocess.run([str(cli), *args], cwd=work, capture_output=True, text=True)
+        assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
 
 
 def test_editable_or_source_checkout_from_another_directory(tmp_path, root):
