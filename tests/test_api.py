@@ -53,6 +53,10 @@ names: list[str] = list_tables()
 frame = describe("events")
 axes: Axes = timeline(include=["events"], focus_start=None)
 version: str = usjapan_data.__version__
+exported: Path = export("copy", "csv", overwrite=True)
+changed: list[str] = rehash(exported.parent)
+written: Path = write_tables(load_tables(), "copy", format="parquet")
+failure: type[ValueError] = WriteError
 """
 
 # each line is an error a type checker must report: two misspelt names, a wrong type
