@@ -328,6 +328,15 @@ def test_a_pandas_to_csv_copy_reads_with_the_default_true_values(exported, table
     report = validate(folder)
     assert report.valid, report.format_text()
 
+    def capitalised(d: dict) -> None:
+        for column in ("repeat", "supports_date", "supports_status", "supports_quantity"):
+            _boolean_field(d, column).update(trueValues=["True"], falseValues=["False"])
+    _set_schema(folder, "evidence", capitalised)
+    report = validate(folder)
+    assert report.valid, report.format_text()
+    result = frictionless(folder)
+    assert result.returncode == 0, result.stdout[-3000:]
+
     def declared_true_values(d: dict) -> None:  # declared, they replace the defaults
         _boolean_field(d, "repeat").update(trueValues=["yes"], falseValues=["no"])
     _set_schema(folder, "evidence", declared_true_values)

@@ -54,8 +54,6 @@ def _check_format(format: str) -> None:
 
 def _conformed(name: str, frame: Any, format: str) -> dict[str, Any]:
     """The table's columns in their declared dtypes; raise WriteError for anything that does not fit."""
-    import pandas as pd
-
     from usjapan_data.conform import conform_column, show
     from usjapan_data.validation import _to_pandas
 
@@ -189,7 +187,7 @@ def _read_json(path: Path) -> dict[str, Any]:
     return descriptor
 
 
-def _write(tables: Mapping[str, Any], folder: Path, format: str, merge: bool) -> Path:
+def _write(tables: Mapping[str, Any], folder: Path, format: Format, merge: bool) -> Path:
     _check_format(format)
     if not isinstance(tables, Mapping):
         raise TypeError(f"found a {type(tables).__name__}, expected a mapping of table name to "
