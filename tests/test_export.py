@@ -423,3 +423,27 @@ def test_r_reads_the_csv_flavour(exported, tables, tmp_path):
         assert nas == [int(frame[c].isna().sum()) for c in frame], name
         assert trues == [int(frame[c].sum()) if str(frame[c].dtype) == "boolean" else -1
                          for c in frame], name
+
+
+def test_the_descriptor_is_data_package_v2(root):
+    from usjapan_data.citation import DATASET
+
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
+    assert "profile" not in descriptor
+    # deterministic: the release date, else the day the data version was compiled; never the clock
+    day = DATASET["date-released"] or usjapan_data.descriptor.COMPILED[usjapan_data.__version__]
+    assert descriptor["created"] == f"{day}T00:00:00Z"
+    assert descriptor["homepage"].startswith("https://")
+    assert descriptor["keywords"] == DATASET["keywords"]
+    assert all(s["title"] for s in descriptor["sources"])
+    assert all(c["roles"] for c in descriptor["contributors"])
+    for res in descriptor["resources"]:
+        assert res["type"] == "table" and "profile" not in res
+        assert res["schema"]["$schema"] == "https://datapackage.org/profiles/2.0/tableschema.json"
+        specs = {s.name: s for s in schema.column_specs(schema.TABLES[res["name"]])}
+        for field in res["schema"]["fields"]:
+            if specs[field["name"]].kind == "category":
+                assert [c["value"] for c in field["categories"]] == list(specs[field["name"]].categories)
+            else:
+                assert "categories" not in field
