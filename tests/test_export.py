@@ -447,3 +447,16 @@ def test_the_descriptor_is_data_package_v2(root):
                 assert [c["value"] for c in field["categories"]] == list(specs[field["name"]].categories)
             else:
                 assert "categories" not in field
+
+
+def test_the_readme_pandas_recipe_works_as_written(root, exported, tables, tmp_path, monkeypatch):
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:]]
+    (recipe,) = [b for b in blocks if "def read_csv_table" in b]
+    shutil.copytree(exported["csv"], tmp_path / "my-copy-csv")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(recipe, namespace)
+    pd.testing.assert_frame_equal(namespace["events"], tables["events"])
+    for name, frame in tables.items():
+        pd.testing.assert_frame_equal(namespace["read_csv_table"]("my-copy-csv", name), frame)
