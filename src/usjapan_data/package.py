@@ -20,7 +20,8 @@ built to break the reader. What this module guarantees:
   ``falseValues``, with the Table Schema defaults) or refused by name
   (``compression``, a remote ``schema``, ``$ref``, ``groupChar``, ...); a
   declared ``schema`` must say what the package's own table definition
-  says (a CSV file's ``missingValues`` aside: they are how it is read). Duplicate JSON keys and duplicate resource names are errors.
+  says (a CSV file's ``missingValues`` aside: they are how it is read).
+  Duplicate JSON keys and duplicate resource names are errors.
 - Errors, never exceptions: an operating-system error (permission denied,
   a symlink loop, a name too long), a corrupt file or a file over a limit
   is a finding with the table and file; the text of a file never appears in
