@@ -313,3 +313,49 @@ def test_validating_an_extended_copy_imports_no_frictionless(extended):
             "assert 'frictionless' not in sys.modules\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_composite_keys_of_an_added_table(tmp_path):
+    """A two-field primary key, and a two-field foreign key into a core table (into a category)."""
+    package = copy_package(tmp_path / "pkg")
+    (package / "data" / "roles.csv").write_text(
+        "grouping_id,member_id,year,since,record_table\n"
+        "QUAD,AUS,2021,2021-03-12,events\n"
+        "QUAD,AUS,2022,,events\n"
+        "QUAD,AUS,2021,,commitments\n"   # row 3: repeats the key of row 1
+        "QUAD,CHN,2021,,battles\n"        # row 4: not a member, and not a record table
+        "QUAD,,2023,,\n",                 # row 5: member missing (required), not also a foreign key error
+        encoding="utf-8")
+    members = json.loads(json.dumps(resource(read_descriptor(package), "actor_members")["schema"]))
+    record_table = next(f for f in resource(read_descriptor(package), "evidence")["schema"]["fields"]
+                        if f["name"] == "record_table")
+    schema = {
+        "fields": [*members["fields"], {"name": "year", "type": "integer", "constraints": {"minimum": 2021}},
+                   {"name": "since", "type": "date"},
+                   {"name": "record_table", "type": "string"}],
+        "primaryKey": ["grouping_id", "member_id", "year"],
+        "foreignKeys": [
+            {"fields": ["grouping_id", "member_id"],
+             "reference": {"resource": "actor_members", "fields": ["grouping_id", "member_id"]}},
+            {"fields": ["record_table"], "reference": {"resource": "evidence", "fields": ["record_table"]}},
+        ],
+    }
+    for field in schema["fields"]:
+        field.get("constraints", {}).pop("pattern", None)
+    assert "enum" in record_table["constraints"]  # the core column is a category
+    _add_resource(package, "roles", "data/roles.csv", schema=schema, format="csv")
+    errors = validate(package).errors
+    assert sorted(zip(errors["row"], errors["column"], errors["check"])) == [
+        (3, "grouping_id, member_id, year", "primary_key"),
+        (4, "grouping_id, member_id", "foreign_key"),
+        (4, "record_table", "foreign_key"),
+        (5, "member_id", "required"),
+    ], errors.to_string()
+
+
+def test_an_empty_text_is_missing_in_a_declared_field(tmp_path):
+    package = copy_package(tmp_path / "pkg")
+    _regions_parquet(package, dict(REGIONS, name=["Okinawa", "", "Ishigaki"]))
+    _add_resource(package, "regions", "data/regions.parquet", format="parquet")
+    errors = validate(package).errors
+    assert errors[["row", "column", "check"]].values.tolist() == [[2, "name", "required"]]

@@ -488,7 +488,7 @@ def read_text(series: pd.Series, spec: ColumnSpec, text: Text) -> pd.Series:
     """
     if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
         values = pa.array(series.array, from_pandas=True)
-        if text.missing != ("",):
+        if text.missing:
             values = pc.if_else(pc.is_in(values, pa.array(text.missing, pa.string())),
                                 pa.scalar(None, pa.string()), values)
         if spec.kind == "boolean":

@@ -20,14 +20,21 @@ What is checked:
 
 - the descriptor and files (when validating a package; see
   :mod:`usjapan_data.package`): well-formed JSON, safe local paths, each
-  file's hash, the limits of :mod:`usjapan_data.limits`, files readable;
+  file's hash (a mismatch is reported and the table still checked), the
+  limits of :mod:`usjapan_data.limits`, files readable;
 - each table against its model (:mod:`usjapan_data.schema`): columns present
   and no others, types, nullability, vocabularies, patterns, ranges, lengths
   and the rules across the columns of a row;
 - primary keys, foreign keys, the links from evidence and record_actors to
   the record tables, and rules across tables: every coded record has
   evidence, every commitment a committer, every recommendation an addressee,
-  evidence and recommenders point at source documents.
+  evidence and recommenders point at source documents;
+- what a copy adds, by its own descriptor (see :mod:`usjapan_data.extension`):
+  a column added to a core table against its declared field, an added table
+  against its declared Table Schema (types, constraints, primary key,
+  foreign keys into the core tables, other added tables or itself), with
+  the same checks and in the same order as above. An undeclared column or
+  table is an error; a category value beyond a core vocabulary is one too.
 """
 
 from __future__ import annotations
@@ -245,7 +252,7 @@ def _value_checks(table: _Table, definition: Definition) -> None:
             table.report(check, spec.name, failing, _found(values), expected)
     for column in definition.unique:
         values = table.columns[column]
-        repeated = values.duplicated(keep="first").to_numpy() & values.notna().to_numpy()
+        repeated = _repeated(table.columns, [column]) & values.notna().to_numpy()
         table.report("unique", column, repeated, _found(values), "a value not already used")
     frame = table.frame()
     for rule in definition.rules:
@@ -437,24 +444,62 @@ def _frame_table(definition: Definition, data: Any, out: Findings,
     return _conform_table(definition, frame, out)
 
 
-def _key_frame(frame: pd.DataFrame, columns: list[str], names: list[str]) -> pd.DataFrame:
-    """Key columns under common names, categories as their text (for joining)."""
-    out = {}
-    for column, name in zip(columns, names):
-        values = frame[column]
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            values = values.astype(schema.TEXT_DTYPE if values.cat.categories.dtype.kind in "OT"
-                                   or pd.api.types.is_string_dtype(values.cat.categories.dtype)
-                                   else values.cat.categories.dtype)
-        out[name] = values.reset_index(drop=True)
-    return pd.DataFrame(out)
+def _key_array(values: pd.Series) -> pa.Array:
+    """A key column as one Arrow array, categories as their values."""
+    array = pa.array(values.array, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
+
+
+def _joint_codes(columns: list[pa.Array]) -> np.ndarray:
+    """One integer per row, equal where the rows' values are equal in every column.
+
+    Codes grow in the order values first appear (Arrow's hash encoding); a
+    row with a missing value in any column gets -1.
+    """
+    codes: np.ndarray | None = None
+    for values in columns:
+        code = pc.fill_null(pc.dictionary_encode(values).indices.cast(pa.int64()), -1).to_numpy()
+        if codes is None:
+            codes = code
+            continue
+        pair = np.where((codes >= 0) & (code >= 0), codes * (int(code.max(initial=0)) + 1) + code, -1)
+        joint = pc.dictionary_encode(pa.array(pair)).indices.cast(pa.int64()).to_numpy()
+        codes = np.where(pair < 0, -1, joint)
+    assert codes is not None
+    return codes
+
+
+def _repeated(frame: Mapping[str, pd.Series], columns: list[str]) -> np.ndarray:
+    """Whether each row repeats the (set) values of ``columns`` of an earlier row."""
+    codes = _joint_codes([_key_array(frame[c]) for c in columns])
+    seen = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]])) if len(codes) else codes
+    return (codes >= 0) & (codes <= seen)
+
+
+def _unmatched(frame: pd.DataFrame, fields: list[str], target: pd.DataFrame,
+               ref_fields: list[str]) -> np.ndarray:
+    """Whether each row's ``fields`` are not (all set and) among the target's ``ref_fields``."""
+    columns = []
+    try:
+        for field, ref_field in zip(fields, ref_fields):
+            left, right = _key_array(frame[field]), _key_array(target[ref_field])
+            columns.append(pa.concat_arrays([left, right.cast(left.type)]))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return np.ones(len(frame), dtype=bool)  # keys of types that never compare equal
+    codes = _joint_codes(columns)
+    left, right = codes[: len(frame)], codes[len(frame):]
+    present = np.zeros(int(codes.max(initial=0)) + 1, dtype=bool)
+    present[right[right >= 0]] = True
+    return ~((left >= 0) & present[np.maximum(left, 0)])
 
 
 def _declared_keys(checked: dict[str, _Table], definitions: Mapping[str, Definition],
                    out: Findings) -> None:
     """The keys a copy declares: an added table's primary key, the foreign keys of its schemas.
 
-    Joins in pandas (hash joins, no per-row Python); a cell already reported
+    Keys are grouped and joined in Arrow (hash tables, no per-row Python); a cell already reported
     is skipped, and so is a foreign key whose fields are all missing.
     """
     frames = {name: t.frame() for name, t in checked.items()}
@@ -465,7 +510,7 @@ def _declared_keys(checked: dict[str, _Table], definitions: Mapping[str, Definit
         pk = definition.primary_key
         if not definition.core and pk:
             usable = table.clean_rows(pk) & frame[pk].notna().all(axis=1).to_numpy()
-            dup = frame.duplicated(subset=pk, keep="first").to_numpy() & usable
+            dup = _repeated(frame, pk) & usable
             if dup.any():
                 def found(kept: np.ndarray, f: pd.DataFrame = frame, pk: list[str] = pk) -> list[str]:
                     return [", ".join(show(f[c].iloc[r]) for c in pk) for r in kept.tolist()]
@@ -477,19 +522,12 @@ def _declared_keys(checked: dict[str, _Table], definitions: Mapping[str, Definit
             if target is None:
                 continue  # the table referred to failed: reported already
             usable = table.clean_rows(fields) & frame[fields].notna().any(axis=1).to_numpy()
-            keys = [f"k{i}" for i in range(len(fields))]
-            left = _key_frame(frame, fields, keys)
-            right = _key_frame(target, ref["fields"], keys).drop_duplicates()
-            try:
-                joined = left.merge(right, on=keys, how="left", indicator=True, sort=False)
-                unmatched = (joined["_merge"] == "left_only").to_numpy()
-            except (ValueError, TypeError):  # incomparable types: nothing matches
-                unmatched = np.ones(len(frame), dtype=bool)
+            unmatched = _unmatched(frame, fields, target, ref["fields"])
             bad = np.flatnonzero(unmatched & usable)
             if len(bad):
-                def found(kept: np.ndarray, f: pd.DataFrame = frame, c: list[str] = fields) -> list[str]:
+                def values(kept: np.ndarray, f: pd.DataFrame = frame, c: list[str] = fields) -> list[str]:
                     return [", ".join(show(f[x].iloc[r]) for x in c) for r in kept.tolist()]
-                out.add_rows(name, "foreign_key", bad, ", ".join(fields), found,
+                out.add_rows(name, "foreign_key", bad, ", ".join(fields), values,
                              f"an existing {ref['resource']}.{', '.join(ref['fields'])}",
                              f"{name}.{', '.join(fields)} points at nothing")
 
