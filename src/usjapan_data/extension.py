@@ -86,7 +86,8 @@ import pyarrow.compute as pc
 from usjapan_data import schema
 from usjapan_data.parsing import ColumnSpec
 
-__all__ = ["Definition", "Extension", "SchemaProblem", "core_definition", "declare", "is_table"]
+__all__ = ["Definition", "Extension", "SchemaProblem", "Text", "core_definition", "declare",
+           "is_table", "read_text", "split_core"]
 
 #: Table Schema types and the column kinds they are checked as.
 _KINDS = {"string": "text", "integer": "integer", "number": "number", "boolean": "boolean",
@@ -242,7 +243,8 @@ def _pattern(value: Any, what: str) -> str:
     try:
         re.compile(value)
         pc.match_substring_regex(pa.array([""]), f"^(?:{value})$")
-    except (re.error, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+    except (re.error, OverflowError, RecursionError, pa.ArrowInvalid,
+            pa.ArrowNotImplementedError) as exc:
         raise SchemaProblem(f"{what} {value!r} is not a regular expression this validator runs "
                             f"({str(exc).splitlines()[0][:120]})") from None
     return value

@@ -476,8 +476,8 @@ def _read_parquet(data: bytes, columns: dict[str, str] | None, budget: _Budget,
     for column in dict.fromkeys(names) if columns is not None else ():
         if column not in columns:  # a pandas index stored as a column among them
             out.add(name, "column_unexpected", f"unexpected column {column!r}; the columns of "
-                    f"{name} are {', '.join(columns)}", column=column, found=column,
-                    expected="no such column")
+                    f"{name} are {', '.join(columns)} (a copy that adds a column declares it in "
+                    "the table's schema)", column=column, found=column, expected="no such column")
     wanted = [n for n in (columns if columns is not None else names)
               if names.count(n) == 1]
     for column in sorted({n for n in names if names.count(n) > 1}):
