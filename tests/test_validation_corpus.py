@@ -113,12 +113,31 @@ def _write_raw(data: bytes) -> Callable[[Path], None]:
     return lambda p: (p / "datapackage.json").write_bytes(data)
 
 
-def _extra(**fields) -> Callable[[Path], None]:
+#: The Table Schema of the added table ``notes`` (see ``_extra``).
+NOTES_SCHEMA = {"fields": [{"name": "a", "type": "integer", "constraints": {"required": True}},
+                           {"name": "b", "type": "integer"}], "primaryKey": ["a"]}
+
+
+def _extra(text: str = "a,b\n1,2\n", **fields) -> Callable[[Path], None]:
+    """Add a CSV table ``notes`` holding ``text``, declared with NOTES_SCHEMA unless ``fields`` say otherwise."""
     def apply(package: Path) -> None:
-        (package / "data" / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+        (package / "data" / "notes.csv").write_text(text, encoding="utf-8")
+        declared = {"name": "notes", "path": "data/notes.csv", "format": "csv", "schema": NOTES_SCHEMA,
+                    **fields}
         edit_descriptor(lambda d: d["resources"].append(
-            {"name": "notes", "path": "data/notes.csv", "format": "csv", **fields}))(package)
+            {k: v for k, v in declared.items() if v is not None}))(package)
     return apply
+
+
+def _notes_schema(**changes) -> dict:
+    return {**json.loads(json.dumps(NOTES_SCHEMA)), **changes}
+
+
+def _edited_not_rehashed(package: Path) -> None:
+    frame = TABLES["events"].copy()
+    frame["event_type"] = frame["event_type"].astype(object)
+    frame.loc[2, "event_type"] = "coup"
+    (package / "data" / "events.parquet").write_bytes(parquet_bytes(frame_to_arrow(frame)))
 
 
 def _truncate(package: Path) -> None:
@@ -437,6 +456,32 @@ CASES = [
         format="xlsx")), "format", table="events"),
     Case("hash-not-a-hash", "descriptor", edit_descriptor(lambda d: resource(d, "events").update(
         hash="sha256:xyz")), "hash", table="events", file="datapackage.json"),
+    # ------------------------------------------------------------------ extended copies
+    Case("added-table-undeclared", "extension", _extra(schema=None), "schema", table="notes",
+         file="datapackage.json"),
+    Case("added-table-wrong-type", "extension", _extra("a,b\n1,2\n2,two\n"), "type", table="notes",
+         column="b", row=2, file="notes.csv"),
+    Case("added-table-duplicate-key", "extension", _extra("a,b\n1,2\n1,3\n"), "primary_key",
+         table="notes", column="a", row=2),
+    Case("added-table-required", "extension", _extra("a,b\n1,2\n,3\n"), "required", table="notes",
+         column="a", row=2),
+    Case("added-table-range", "extension", _extra("a,b\n1,2\n2,-3\n", schema=_notes_schema(fields=[
+        NOTES_SCHEMA["fields"][0], {"name": "b", "type": "integer", "constraints": {"minimum": 0}}])),
+         "range", table="notes", column="b", row=2),
+    Case("added-table-foreign-key-into-core", "extension", _extra(
+        "a,b,actor\n1,2,USA\n2,3,ATLANTIS\n", schema=_notes_schema(
+            fields=[*NOTES_SCHEMA["fields"], {"name": "actor", "type": "string"}],
+            foreignKeys=[{"fields": ["actor"], "reference": {"resource": "actors", "fields": ["actor_id"]}}])),
+         "foreign_key", table="notes", column="actor", row=2),
+    Case("added-table-foreign-key-into-nothing", "extension", _extra(schema=_notes_schema(
+        foreignKeys=[{"fields": ["b"], "reference": {"resource": "nowhere", "fields": ["id"]}}])),
+         "schema", table="notes", file="datapackage.json"),
+    Case("added-table-type-unsupported", "extension", _extra(schema=_notes_schema(
+        fields=[NOTES_SCHEMA["fields"][0], {"name": "b", "type": "geojson"}])), "schema", table="notes"),
+    Case("core-enum-widened", "extension", edit_descriptor(lambda d: resource(d, "events")["schema"][
+        "fields"][1]["constraints"]["enum"].append("coup")), "schema", table="events"),
+    Case("edited-not-rehashed", "extension", _edited_not_rehashed, "vocabulary", table="events",
+         column="event_type", row=3, count=2),  # and the hash
     # ------------------------------------------------------------------ paths and files
     Case("path-parent", "paths", edit_descriptor(lambda d: resource(d, "events").update(
         path="../events.parquet")), "unsafe_path", table="events", file="datapackage.json"),
@@ -454,7 +499,8 @@ CASES = [
     Case("path-directory", "paths", edit_descriptor(lambda d: resource(d, "events").update(
         path="data")), "file_readable", table="events"),
     Case("path-fifo", "paths", _fifo, "file_readable", table="events"),
-    Case("hash-mismatch", "paths", _corrupt_bytes, "hash", table="actors", file="actors.parquet"),
+    Case("hash-mismatch", "paths", _corrupt_bytes, "hash", table="actors", file="actors.parquet",
+         count=2),  # and the file, still parsed, is not readable Parquet
     Case("truncated-parquet", "paths", _truncate, "file_readable", table="events", file="events.parquet"),
     Case("file-missing", "paths", lambda p: (p / "data" / "exercises.parquet").unlink(), "file_missing",
          table="exercises", file="exercises.parquet"),
@@ -702,7 +748,8 @@ def _assert_safe_output(report, secret: str | None = None) -> None:
 
 def test_every_class_is_covered():
     kinds = {c.kind for c in CASES}
-    assert {"descriptor", "paths", "os", "exhaustion", "values", "model", "csv", "output", "api"} <= kinds
+    assert {"descriptor", "paths", "os", "exhaustion", "values", "model", "csv", "output", "api",
+            "extension"} <= kinds
     assert len(CASES) >= 100
     for kind in kinds:
         assert sum(c.kind == kind for c in CASES) >= 3, kind

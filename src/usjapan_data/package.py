@@ -19,9 +19,15 @@ built to break the reader. What this module guarantees:
   CSV the Table Schema's ``missingValues``, ``trueValues`` and
   ``falseValues``, with the Table Schema defaults) or refused by name
   (``compression``, a remote ``schema``, ``$ref``, ``groupChar``, ...); a
-  declared ``schema`` must say what the package's own table definition
-  says (a CSV file's ``missingValues`` aside: they are how it is read).
-  Duplicate JSON keys and duplicate resource names are errors.
+  core table's declared ``schema`` must say what the package's own table
+  definition says (a CSV file's ``missingValues`` aside: they are how it is
+  read), and may add fields; an added table needs a ``schema`` (see
+  :mod:`usjapan_data.extension`). A resource that is not a table is
+  checked as a file (path, size, hash) and not parsed. Duplicate JSON keys
+  and duplicate resource names are errors.
+- A ``hash`` or ``bytes`` that does not match the bytes read is a finding,
+  and those same bytes are still parsed and validated: an edited copy shows
+  both that it changed and what is wrong in it.
 - Errors, never exceptions: an operating-system error (permission denied,
   a symlink loop, a name too long), a corrupt file or a file over a limit
   is a finding with the table and file; the text of a file never appears in
@@ -46,6 +52,8 @@ import pyarrow.compute as pc
 
 from usjapan_data import limits, schema
 from usjapan_data.conform import usable_dictionary
+from usjapan_data.extension import (Definition, Extension, SchemaProblem, core_definition,
+                                    declare, is_table, split_core)
 from usjapan_data.report import Findings
 
 __all__ = ["read_package", "file_hash", "unsafe_path"]
@@ -404,24 +412,25 @@ def _semantics(declared: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _schema_differences(name: str, declared: Any, fmt: str = "parquet") -> list[str]:
+def _schema_differences(name: str, declared: dict[str, Any], fmt: str = "parquet") -> list[str]:
+    """How the core part of a declared schema differs from the table's own Table Schema."""
     from usjapan_data.descriptor import table_schema
 
-    if not isinstance(declared, dict):
-        raise Refused("schema", "the schema is neither an object nor a path", found=declared,
-                      expected="a Table Schema", in_descriptor=True)
-    if "$ref" in declared:
-        raise Refused("schema", "a schema by reference ($ref) is not followed", found="$ref",
-                      expected="an inline Table Schema or a path in the package", in_descriptor=True)
-    got, want = _semantics(declared), _semantics(table_schema(name))
+    own = table_schema(name)
+    got, want = _semantics(declared), _semantics(own)
     out = [f"field {d!r} is declared twice" for d in got["duplicates"]]
+    enums = {f["name"]: f.get("constraints", {}).get("enum") for f in own["fields"]}
     for field in want["fields"]:
         if field not in got["fields"]:
             out.append(f"field {field!r} is not declared")
         elif got["fields"][field] != want["fields"][field]:
-            out.append(f"field {field!r} is declared with another type, format or constraints")
-    out += [f"field {f!r} is not in the table definition" for f in got["fields"]
-            if f not in want["fields"]]
+            constraints = json.loads(got["fields"][field][2])
+            if isinstance(constraints, dict) and constraints.get("enum") != enums[field]:
+                out.append(f"field {field!r} declares another vocabulary (enum); the core "
+                           "vocabularies are fixed: code new values in a column or table of "
+                           "the copy's own")
+            else:
+                out.append(f"field {field!r} is declared with another type, format or constraints")
     compared = ("primaryKey", "foreignKeys") + (() if fmt == "csv" else ("missingValues",))
     out += [f"{k} differs" for k in compared if got[k] != want[k]]  # CSV reads its missingValues
     return out
@@ -535,8 +544,8 @@ def _read_parquet(data: bytes, columns: dict[str, str] | None, budget: _Budget,
     for column in dict.fromkeys(names) if columns is not None else ():
         if column not in columns:  # a pandas index stored as a column among them
             out.add(name, "column_unexpected", f"unexpected column {column!r}; the columns of "
-                    f"{name} are {', '.join(columns)}", column=column, found=column,
-                    expected="no such column")
+                    f"{name} are {', '.join(columns)} (a copy that adds a column declares it in "
+                    "the table's schema)", column=column, found=column, expected="no such column")
     wanted = [n for n in (columns if columns is not None else names)
               if names.count(n) == 1]
     for column in sorted({n for n in names if names.count(n) > 1}):
@@ -746,91 +755,182 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:160]}"
 
 
-def read_package(path: Path, out: Findings) -> dict[str, pa.Table] | None:
+def read_package(path: Path, out: Findings,
+                 extension: Extension | None = None) -> dict[str, pa.Table] | None:
     """Read every table of a package, reporting descriptor and file problems to ``out``.
+
+    Parameters
+    ----------
+    path : Path
+        A ``datapackage.json`` or a folder holding one.
+    out : Findings
+        Where problems go.
+    extension : Extension, optional
+        Filled with what the copy adds: its added tables, the definitions of
+        those and of the core tables with declared extra columns (see
+        :mod:`usjapan_data.extension`).
 
     Returns
     -------
     dict of str to pyarrow.Table, or None
-        The tables of the dataset that could be read, each parsed from the
-        bytes that were hashed (None when the descriptor itself is unusable).
+        The core tables that could be read, each parsed from the bytes that
+        were hashed (None when the descriptor itself is unusable). A hash or
+        ``bytes`` that does not match is a finding; the table is still read.
         Other resources are checked (path, file, hash, parsing within the
-        limits) but not returned.
+        limits) but returned only through ``extension``.
     """
     found = _read_descriptor(Path(path), out)
     if found is None:
         return None
     descriptor_file, descriptor = found
     base, desc_name = descriptor_file.parent, str(descriptor_file)
+    extension = Extension() if extension is None else extension
+    extension.resources = {r["name"] for r in descriptor["resources"]
+                           if isinstance(r, dict) and isinstance(r.get("name"), str)}
     tables: dict[str, pa.Table] = {}
     budget = _Budget()
     for name, resource in _named_resources(descriptor, desc_name, out).items():
         known = name in schema.TABLES
         out.failed.add(name)  # until the file is read
         try:
-            table = _read_resource(name, resource, base, budget, out)
+            table = _read_resource(name, resource, base, budget, out, extension, desc_name)
         except Refused as exc:
             where = {"file": desc_name} if exc.in_descriptor else {}
             out.add(name, exc.check, f"resource {name!r}: {exc.message}" if exc.in_descriptor
                     else exc.message, found=exc.found, expected=exc.expected, **where)
+            extension.definitions.pop(name, None)
             continue
         except Exception as exc:  # a corrupt file is a finding, not a crash
             kind = "CSV" if str(resource.get("format", "")).lower() == "csv" else "Parquet"
             out.add(name, "file_readable", f"not a readable {kind} file: {_describe(exc)}",
                     expected=f"a readable {kind} file")
+            extension.definitions.pop(name, None)
             continue
         out.failed.discard(name)
         if known:
             tables[name] = table
+        elif table is not None:
+            extension.tables[name] = table
+    _resolve_keys(extension, out, desc_name)
     return tables
 
 
+def _resolve_keys(extension: Extension, out: Findings, desc_name: str) -> None:
+    """Keep the declared foreign keys that point at a resource and fields the package has."""
+    def fields(name: str) -> set[str] | None:
+        if name in extension.definitions:
+            return {s.name for s in extension.definitions[name].specs}
+        if name in schema.TABLES:
+            return set(schema.columns(schema.TABLES[name]))
+        return None  # a resource refused or without a schema: reported already
+
+    for name, definition in extension.definitions.items():
+        kept = []
+        for fk in definition.foreign_keys:
+            ref = fk["reference"]
+            target = fields(ref["resource"])
+            what = f"resource {name!r}: foreign key ({', '.join(fk['fields'])}) refers to"
+            if ref["resource"] not in extension.resources:
+                out.add(name, "schema", f"{what} resource {ref['resource']!r}, which the package "
+                        "does not have", file=desc_name, found=ref["resource"],
+                        expected="the name of a resource of the package")
+            elif target is not None and not set(ref["fields"]) <= target:
+                absent = sorted(set(ref["fields"]) - target)
+                out.add(name, "schema", f"{what} {ref['resource']}.{absent[0]}, which is not a "
+                        f"field of {ref['resource']}", file=desc_name, found=absent[0],
+                        expected=f"fields of {ref['resource']}")
+            else:
+                kept.append(fk)
+        definition.foreign_keys = kept
+
+
+def _integrity(name: str, resource: dict[str, Any], data: bytes, out: Findings,
+               desc_name: str) -> None:
+    """Report a ``bytes`` or ``hash`` that does not match the bytes read (reading goes on)."""
+    if "bytes" in resource and resource["bytes"] != len(data):
+        out.add(name, "bytes", f"the file has {len(data)} bytes, the descriptor records "
+                f"{resource['bytes']!r}; the file changed since it was recorded (its content "
+                "is validated as it is)", found=str(len(data)), expected=str(resource["bytes"]))
+    recorded = resource.get("hash")
+    if recorded is None:
+        return
+    match = _HASH.match(str(recorded))
+    if not match:
+        out.add(name, "hash", f"resource {name!r}: hash {recorded!r} is not '<algorithm>:<hex>'",
+                found=recorded, expected="sha256:<hex>", file=desc_name)
+        return
+    algorithm = match.group(1) or "md5"
+    actual = hashlib.new(algorithm, data).hexdigest()
+    if actual != match.group(2).lower():
+        out.add(name, "hash", f"{algorithm} is {actual}, the descriptor records {match.group(2)}; "
+                "the file changed since it was recorded (its content is validated as it is; "
+                "`usjapan-data rehash` records the new hash)",
+                found=f"{algorithm}:{actual}", expected=str(recorded))
+
+
+def _definition(name: str, declared: Any, fmt: str) -> Definition | None:
+    """What a table's declared schema asks beyond the core (None: nothing), or Refused."""
+    if not isinstance(declared, dict):
+        raise Refused("schema", "the schema is neither an object nor a path", found=declared,
+                      expected="a Table Schema", in_descriptor=True)
+    if "$ref" in declared:
+        raise Refused("schema", "a schema by reference ($ref) is not followed", found="$ref",
+                      expected="an inline Table Schema or a path in the package",
+                      in_descriptor=True)
+    core, extra = split_core(name, declared) if name in schema.TABLES else (None, declared)
+    if core is not None:
+        differences = _schema_differences(name, core, fmt)
+        if differences:
+            raise Refused("schema", "its schema differs from the table definition of "
+                          f"usjapan-data, which validation applies: {'; '.join(differences[:3])}"
+                          + (f" (and {len(differences) - 3} more)" if len(differences) > 3 else ""),
+                          found=differences[0], expected="the table's own Table Schema, "
+                          "with extra fields declared after it if the copy adds columns",
+                          in_descriptor=True)
+    if extra is None:
+        return None
+    try:
+        added = declare(name, extra)
+    except SchemaProblem as exc:
+        raise Refused("schema", str(exc), found=str(exc)[:80], expected="a Table Schema whose "
+                      "every declaration can be checked", in_descriptor=True) from None
+    return core_definition(name, added) if core is not None else added
+
+
 def _read_resource(name: str, resource: dict[str, Any], base: Path, budget: _Budget,
-                   out: Findings) -> pa.Table:
+                   out: Findings, extension: Extension, desc_name: str) -> pa.Table | None:
     value = resource.get("path")
     reason = unsafe_path(base, value)
     if reason:
         raise Refused("unsafe_path", f"path {reason}", found=value,
                       expected="a relative path inside the package", in_descriptor=True)
-    res = _resource(resource)
     known = name in schema.TABLES
+    if not known and not is_table(resource):  # a file (a codebook, a licence): not parsed
+        file = base / value
+        out.files[name] = str(file)
+        _integrity(name, resource, _read_bytes(file, limits.MAX_FILE_BYTES, base, "file_size"),
+                   out, desc_name)
+        return None
+    res = _resource(resource)
     declared = None
     if "schema" in resource:
         declared = _declared_schema(res, base)
-        if isinstance(declared, dict) and "$ref" in declared:
-            raise Refused("schema", "a schema by reference ($ref) is not followed", found="$ref",
-                          expected="an inline Table Schema or a path in the package",
-                          in_descriptor=True)
-        if known:
-            differences = _schema_differences(name, declared, res.format)
-            if differences:
-                raise Refused("schema", "its schema differs from the table definition of "
-                              f"usjapan-data, which validation applies: {'; '.join(differences[:3])}"
-                              + (f" (and {len(differences) - 3} more)" if len(differences) > 3 else ""),
-                              found=differences[0], expected="the table's own Table Schema",
-                              in_descriptor=True)
+        definition = _definition(name, declared, res.format)
+        if definition is not None:
+            extension.definitions[name] = definition
+    elif not known:
+        raise Refused("schema", "a table the descriptor gives no Table Schema; an added table "
+                      "is validated against its declared schema, so it needs one",
+                      expected="a schema with the table's fields", in_descriptor=True)
+    definition = extension.definitions.get(name)
     file = base / value
     out.files[name] = str(file)
     data = _read_bytes(file, limits.MAX_FILE_BYTES, base, "file_size")
-    if "bytes" in resource and resource["bytes"] != len(data):
-        raise Refused("bytes", f"the file has {len(data)} bytes, the descriptor records "
-                      f"{resource['bytes']!r}", found=str(len(data)), expected=str(resource["bytes"]))
-    recorded = resource.get("hash")
-    if recorded is not None:
-        match = _HASH.match(str(recorded))
-        if not match:
-            raise Refused("hash", f"hash {recorded!r} is not '<algorithm>:<hex>'", found=recorded,
-                          expected="sha256:<hex>", in_descriptor=True)
-        algorithm = match.group(1) or "md5"
-        actual = hashlib.new(algorithm, data).hexdigest()
-        if actual != match.group(2).lower():
-            raise Refused("hash", f"{algorithm} is {actual}, the descriptor records "
-                          f"{match.group(2)}; the file changed since it was recorded",
-                          found=f"{algorithm}:{actual}", expected=str(recorded))
+    _integrity(name, resource, data, out, desc_name)
     if res.format == "csv":
         reading = _csv_reading(declared, name)
         table, lines = _read_csv(data, res, budget)
         out.lines[name] = lines
         return _read_cells(table, reading, res, name, out)
-    columns = ({s.name: s.kind for s in schema.column_specs(schema.TABLES[name])} if known else None)
-    return _read_parquet(data, columns, budget, out, name)
+    specs = definition.specs if definition is not None else schema.column_specs(schema.TABLES[name])
+    return _read_parquet(data, {s.name: s.kind for s in specs}, budget, out, name)

@@ -20,21 +20,27 @@ What is checked:
 
 - the descriptor and files (when validating a package; see
   :mod:`usjapan_data.package`): well-formed JSON, safe local paths, each
-  file's hash, the limits of :mod:`usjapan_data.limits`, files readable;
+  file's hash (a mismatch is reported and the table still checked), the
+  limits of :mod:`usjapan_data.limits`, files readable;
 - each table against its model (:mod:`usjapan_data.schema`): columns present
   and no others, types, nullability, vocabularies, patterns, ranges, lengths
   and the rules across the columns of a row;
 - primary keys, foreign keys, the links from evidence and record_actors to
   the record tables, and rules across tables: every coded record has
   evidence, every commitment a committer, every recommendation an addressee,
-  evidence and recommenders point at source documents.
+  evidence and recommenders point at source documents;
+- what a copy adds, by its own descriptor (see :mod:`usjapan_data.extension`):
+  a column added to a core table against its declared field, an added table
+  against its declared Table Schema (types, constraints, primary key,
+  foreign keys into the core tables, other added tables or itself), with
+  the same checks and in the same order as above. An undeclared column or
+  table is an error; a category value beyond a core vocabulary is one too.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -46,6 +52,7 @@ import pyarrow.compute as pc
 
 from usjapan_data import schema
 from usjapan_data.conform import arrow_frame, conform_column, show
+from usjapan_data.extension import Definition, Extension, core_definition, read_text
 from usjapan_data.report import ERROR_COLUMNS, Findings, ValidationError, ValidationReport
 from usjapan_data.rules import check_rules
 
@@ -111,23 +118,8 @@ def _column_check(check: Any) -> tuple[str, Test, str]:
     return name, custom, check.error or name
 
 
-@lru_cache(maxsize=None)
-def _column_checks(table: str) -> dict[str, list[tuple[str, Test, str]]]:
-    columns = schema.TABLES[table].to_schema().columns
-    return {name: [_column_check(c) for c in column.checks] for name, column in columns.items()}
-
-
-@lru_cache(maxsize=None)
-def _unique_columns(table: str) -> list[str]:
-    """Columns declared unique, except a one-column primary key (checked as the key)."""
-    columns = schema.TABLES[table].to_schema().columns
-    pk = schema.keys(schema.TABLES[table])["primary_key"]
-    return [n for n, c in columns.items() if c.unique and pk != [n]]
-
-
-@lru_cache(maxsize=None)
-def _rules(table: str) -> list[Any]:
-    return list(schema.TABLES[table].to_schema().checks)
+def _column_checks(definition: Definition) -> dict[str, list[tuple[str, Test, str]]]:
+    return {name: [_column_check(c) for c in checks] for name, checks in definition.checks.items()}
 
 
 # --------------------------------------------------------------------------
@@ -195,9 +187,9 @@ def _blank(values: pd.Series) -> pd.Series:
     return missing
 
 
-def _conform_table(name: str, frame: pd.DataFrame, out: Findings) -> _Table | None:
-    """Conform a table to its model (None when columns are missing), then check its values."""
-    specs = schema.column_specs(schema.TABLES[name])
+def _conform_table(definition: Definition, frame: pd.DataFrame, out: Findings) -> _Table | None:
+    """Conform a table to its definition (None when columns are missing), then check its values."""
+    name, specs = definition.name, definition.specs
     names = [s.name for s in specs]
     present = [c for c in frame.columns]
     duplicated = {c for c in present if present.count(c) > 1}
@@ -208,7 +200,8 @@ def _conform_table(name: str, frame: pd.DataFrame, out: Findings) -> _Table | No
     for column in dict.fromkeys(present):
         if column not in names and column not in duplicated:
             out.add(name, "column_unexpected", f"unexpected column {column!r}; the columns of "
-                    f"{name} are {', '.join(names)}", column=str(column), found=column,
+                    f"{name} are {', '.join(names)} (a copy that adds a column declares it "
+                    "in the table's schema)", column=str(column), found=column,
                     expected="no such column")
     missing = [n for n in names if n not in present and (name, n) not in out.reported_columns]
     for column in missing:
@@ -224,23 +217,27 @@ def _conform_table(name: str, frame: pd.DataFrame, out: Findings) -> _Table | No
                 if spec.kind != "date" else pd.Series(np.full(n, np.datetime64("NaT"), "datetime64[ns]"))
             table.bad[spec.name] = np.ones(n, dtype=bool)
             continue
-        values, problems = conform_column(frame[spec.name], spec)
+        column = frame[spec.name]
+        if spec.name in definition.text:  # a declared field: Table Schema's reading rules
+            column = read_text(column.reset_index(drop=True), spec, definition.text[spec.name])
+        values, problems = conform_column(column, spec)
         table.columns[spec.name] = values
         table.bad[spec.name] = out.reported_cells.get((name, spec.name), np.zeros(n, dtype=bool)).copy()
         for problem in problems:
             mask = np.zeros(n, dtype=bool)
             mask[problem.rows] = True
             table.report(problem.check, spec.name, mask, problem.found, problem.expected)
-    _value_checks(table, specs)
+    _value_checks(table, definition)
     return table
 
 
-def _value_checks(table: _Table, specs: tuple) -> None:
-    checks = _column_checks(table.name)
-    for spec in specs:
+def _value_checks(table: _Table, definition: Definition) -> None:
+    checks = _column_checks(definition)
+    for spec in definition.specs:
         values = table.columns[spec.name]
         if not spec.nullable:
-            table.report("required", spec.name, _blank(values),
+            declared = spec.name in definition.text  # Table Schema: required is not missing
+            table.report("required", spec.name, values.isna() if declared else _blank(values),
                          lambda rows, v=values: ["null" if pd.isna(x) else repr(x)
                                                  for x in v.iloc[rows].tolist()],
                          "a value (the column is required)")
@@ -253,12 +250,12 @@ def _value_checks(table: _Table, specs: tuple) -> None:
             failing[np.flatnonzero(candidates)] = ~np.asarray(
                 pd.Series(passed).to_numpy(dtype=bool, na_value=False))
             table.report(check, spec.name, failing, _found(values), expected)
-    for column in _unique_columns(table.name):
+    for column in definition.unique:
         values = table.columns[column]
-        repeated = values.duplicated(keep="first").to_numpy() & values.notna().to_numpy()
+        repeated = _repeated(table.columns, [column]) & values.notna().to_numpy()
         table.report("unique", column, repeated, _found(values), "a value not already used")
     frame = table.frame()
-    for rule in _rules(table.name):
+    for rule in definition.rules:
         rule_name = schema.rule_name(rule)
         columns = [c for c in schema.RULE_COLUMNS.get(rule_name, frame.columns) if c in frame]
         output = rule(frame).check_output
@@ -405,7 +402,9 @@ def _missing(out: Findings, table: str, covered: np.ndarray, key: pd.Series, che
 # --------------------------------------------------------------------------
 
 
-def _check_tables(frames: Mapping[Any, Any], out: Findings, rows: dict[str, int]) -> None:
+def _check_tables(frames: Mapping[Any, Any], out: Findings, rows: dict[str, int],
+                  extension: Extension | None = None) -> None:
+    definitions = extension.definitions if extension is not None else {}
     checked: dict[str, _Table] = {}
     for name in frames:
         if name not in schema.TABLES:
@@ -418,18 +417,119 @@ def _check_tables(frames: Mapping[Any, Any], out: Findings, rows: dict[str, int]
             out.add(name, "table_present", f"required table {name!r} is missing",
                     expected=f"a table {name}")
             continue
-        try:
-            frame = _to_pandas(frames[name])
-        except Exception as exc:  # a frame its own library cannot convert is a finding
-            out.add(name, "table_type", f"table {name!r}: {type(exc).__name__}: "
-                    f"{str(exc).splitlines()[0][:200] if str(exc) else ''}",
-                    expected="a pandas or polars DataFrame or a pyarrow Table")
-            continue
-        rows[name] = len(frame)
-        table = _conform_table(name, frame, out)
+        table = _frame_table(definitions.get(name) or core_definition(name), frames[name], out, rows)
         if table is not None:
             checked[name] = table
     _cross_checks(checked, out)
+    if extension is None:
+        return
+    for name, data in extension.tables.items():
+        table = _frame_table(definitions[name], data, out, rows)
+        if table is not None:
+            checked[name] = table
+    _declared_keys(checked, definitions, out)
+
+
+def _frame_table(definition: Definition, data: Any, out: Findings,
+                 rows: dict[str, int]) -> _Table | None:
+    name = definition.name
+    try:
+        frame = _to_pandas(data)
+    except Exception as exc:  # a frame its own library cannot convert is a finding
+        out.add(name, "table_type", f"table {name!r}: {type(exc).__name__}: "
+                f"{str(exc).splitlines()[0][:200] if str(exc) else ''}",
+                expected="a pandas or polars DataFrame or a pyarrow Table")
+        return None
+    rows[name] = len(frame)
+    return _conform_table(definition, frame, out)
+
+
+def _key_array(values: pd.Series) -> pa.Array:
+    """A key column as one Arrow array, categories as their values."""
+    array = pa.array(values.array, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
+
+
+def _joint_codes(columns: list[pa.Array]) -> np.ndarray:
+    """One integer per row, equal where the rows' values are equal in every column.
+
+    Codes grow in the order values first appear (Arrow's hash encoding); a
+    row with a missing value in any column gets -1.
+    """
+    codes: np.ndarray | None = None
+    for values in columns:
+        code = pc.fill_null(pc.dictionary_encode(values).indices.cast(pa.int64()), -1).to_numpy()
+        if codes is None:
+            codes = code
+            continue
+        pair = np.where((codes >= 0) & (code >= 0), codes * (int(code.max(initial=0)) + 1) + code, -1)
+        joint = pc.dictionary_encode(pa.array(pair)).indices.cast(pa.int64()).to_numpy()
+        codes = np.where(pair < 0, -1, joint)
+    assert codes is not None
+    return codes
+
+
+def _repeated(frame: Mapping[str, pd.Series], columns: list[str]) -> np.ndarray:
+    """Whether each row repeats the (set) values of ``columns`` of an earlier row."""
+    codes = _joint_codes([_key_array(frame[c]) for c in columns])
+    seen = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]])) if len(codes) else codes
+    return (codes >= 0) & (codes <= seen)
+
+
+def _unmatched(frame: pd.DataFrame, fields: list[str], target: pd.DataFrame,
+               ref_fields: list[str]) -> np.ndarray:
+    """Whether each row's ``fields`` are not (all set and) among the target's ``ref_fields``."""
+    columns = []
+    try:
+        for field, ref_field in zip(fields, ref_fields):
+            left, right = _key_array(frame[field]), _key_array(target[ref_field])
+            columns.append(pa.concat_arrays([left, right.cast(left.type)]))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return np.ones(len(frame), dtype=bool)  # keys of types that never compare equal
+    codes = _joint_codes(columns)
+    left, right = codes[: len(frame)], codes[len(frame):]
+    present = np.zeros(int(codes.max(initial=0)) + 1, dtype=bool)
+    present[right[right >= 0]] = True
+    return ~((left >= 0) & present[np.maximum(left, 0)])
+
+
+def _declared_keys(checked: dict[str, _Table], definitions: Mapping[str, Definition],
+                   out: Findings) -> None:
+    """The keys a copy declares: an added table's primary key, the foreign keys of its schemas.
+
+    Keys are grouped and joined in Arrow (hash tables, no per-row Python); a cell already reported
+    is skipped, and so is a foreign key whose fields are all missing.
+    """
+    frames = {name: t.frame() for name, t in checked.items()}
+    for name, definition in definitions.items():
+        if name not in checked:
+            continue
+        table, frame = checked[name], frames[name]
+        pk = definition.primary_key
+        if not definition.core and pk:
+            usable = table.clean_rows(pk) & frame[pk].notna().all(axis=1).to_numpy()
+            dup = _repeated(frame, pk) & usable
+            if dup.any():
+                def found(kept: np.ndarray, f: pd.DataFrame = frame, pk: list[str] = pk) -> list[str]:
+                    return [", ".join(show(f[c].iloc[r]) for c in pk) for r in kept.tolist()]
+                out.add_rows(name, "primary_key", np.flatnonzero(dup), ", ".join(pk), found,
+                             "a value not already used", f"{name}: duplicate primary key ({', '.join(pk)})")
+        for fk in definition.foreign_keys:
+            fields, ref = fk["fields"], fk["reference"]
+            target = frames.get(ref["resource"])
+            if target is None:
+                continue  # the table referred to failed: reported already
+            usable = table.clean_rows(fields) & frame[fields].notna().any(axis=1).to_numpy()
+            unmatched = _unmatched(frame, fields, target, ref["fields"])
+            bad = np.flatnonzero(unmatched & usable)
+            if len(bad):
+                def values(kept: np.ndarray, f: pd.DataFrame = frame, c: list[str] = fields) -> list[str]:
+                    return [", ".join(show(f[x].iloc[r]) for x in c) for r in kept.tolist()]
+                out.add_rows(name, "foreign_key", bad, ", ".join(fields), values,
+                             f"an existing {ref['resource']}.{', '.join(ref['fields'])}",
+                             f"{name}.{', '.join(fields)} points at nothing")
 
 
 def validate_tables(tables: Mapping[str, Any], source: str = "tables") -> ValidationReport:
@@ -451,9 +551,10 @@ def validate_package(path: str | os.PathLike[str], source: str | None = None
 
     out = Findings()
     rows: dict[str, int] = {}
-    tables = read_package(Path(path), out)
+    extension = Extension()
+    tables = read_package(Path(path), out, extension)
     if tables is not None:
-        _check_tables(tables, out, rows)
+        _check_tables(tables, out, rows, extension)
     return out.report(str(path) if source is None else source, rows), tables or {}
 
 
