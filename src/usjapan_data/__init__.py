@@ -34,12 +34,15 @@ __version__ = "0.2.0"
 if TYPE_CHECKING:  # what type checkers see; at run time these load on first use
     from usjapan_data.citation import cite
     from usjapan_data.codebook import describe
+    from usjapan_data.comparison import DiffError, PackageDiff, diff
     from usjapan_data.figures import timeline
     from usjapan_data.sql import connect
     from usjapan_data.validation import ValidationError, ValidationReport, validate
 
 __all__ = [
     "__version__",
+    "DiffError",
+    "PackageDiff",
     "ValidationError",
     "ValidationReport",
     "cite",
@@ -47,6 +50,7 @@ __all__ = [
     "connect",
     "describe",
     "descriptor_path",
+    "diff",
     "list_tables",
     "load_table",
     "load_tables",
@@ -66,6 +70,9 @@ _LAZY = {
     "cite": "usjapan_data.citation",
     "connect": "usjapan_data.sql",
     "timeline": "usjapan_data.figures",
+    "diff": "usjapan_data.comparison",
+    "DiffError": "usjapan_data.comparison",
+    "PackageDiff": "usjapan_data.comparison",
 }
 
 if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name is an error

@@ -45,7 +45,7 @@ from usjapan_data import limits, schema
 from usjapan_data.conform import usable_dictionary
 from usjapan_data.report import Findings
 
-__all__ = ["read_package", "file_hash", "unsafe_path"]
+__all__ = ["read_package", "read_descriptor", "read_resources", "file_hash", "unsafe_path"]
 
 _HASH = re.compile(r"^(?:(md5|sha1|sha256|sha512):)?([0-9a-fA-F]+)$")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -586,7 +586,8 @@ def _csv_lines(data: bytes, table: pa.Table, names: list[str], res: _Resource) -
 # --------------------------------------------------------------------------
 
 
-def _read_descriptor(path: Path, out: Findings) -> tuple[Path, dict[str, Any]] | None:
+def read_descriptor(path: Path, out: Findings) -> tuple[Path, dict[str, Any]] | None:
+    """Read a ``datapackage.json`` (or the one in a folder); None, with a finding, if unusable."""
     name = str(path)
     try:
         if path.is_dir():
@@ -653,18 +654,29 @@ def read_package(path: Path, out: Findings) -> dict[str, pa.Table] | None:
         Other resources are checked (path, file, hash, parsing within the
         limits) but not returned.
     """
-    found = _read_descriptor(Path(path), out)
+    found = read_descriptor(Path(path), out)
     if found is None:
         return None
-    descriptor_file, descriptor = found
+    return read_resources(*found, out)
+
+
+def read_resources(descriptor_file: Path, descriptor: dict[str, Any], out: Findings, *,
+                   as_declared: bool = False) -> dict[str, pa.Table]:
+    """Read the resources of a descriptor read by :func:`read_descriptor` (see :func:`read_package`).
+
+    With ``as_declared``, every resource is read as its own descriptor
+    declares it and returned, dataset table or not, with all its columns,
+    and its schema is not compared with the table definitions (for
+    :mod:`usjapan_data.diff`, which compares two packages' own schemas).
+    """
     base, desc_name = descriptor_file.parent, str(descriptor_file)
     tables: dict[str, pa.Table] = {}
     budget = _Budget()
     for name, resource in _named_resources(descriptor, desc_name, out).items():
-        known = name in schema.TABLES
+        known = name in schema.TABLES or as_declared
         out.failed.add(name)  # until the file is read
         try:
-            table = _read_resource(name, resource, base, budget, out)
+            table = _read_resource(name, resource, base, budget, out, as_declared)
         except Refused as exc:
             where = {"file": desc_name} if exc.in_descriptor else {}
             out.add(name, exc.check, f"resource {name!r}: {exc.message}" if exc.in_descriptor
@@ -682,14 +694,14 @@ def read_package(path: Path, out: Findings) -> dict[str, pa.Table] | None:
 
 
 def _read_resource(name: str, resource: dict[str, Any], base: Path, budget: _Budget,
-                   out: Findings) -> pa.Table:
+                   out: Findings, as_declared: bool = False) -> pa.Table:
     value = resource.get("path")
     reason = unsafe_path(base, value)
     if reason:
         raise Refused("unsafe_path", f"path {reason}", found=value,
                       expected="a relative path inside the package", in_descriptor=True)
     res = _resource(resource)
-    known = name in schema.TABLES
+    known = name in schema.TABLES and not as_declared
     if "schema" in resource:
         declared = _declared_schema(res, base)
         if isinstance(declared, dict) and "$ref" in declared:
