@@ -137,10 +137,8 @@ def test_the_workflow_diff_step_fails_on_an_unreadable_copy(tmp_path):
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_the_local_pre_commit_config_passes_and_fails_as_written(tmp_path):
-    config = snippet(lambda doc: "repos" in doc and doc["repos"][0]["repo"] == "local")
-    repo = workspace(tmp_path, config)
+def passes_then_fails(repo: Path, tmp_path: Path) -> None:
+    """The hook passes on the valid copy, then fails on it broken, naming table, row and column."""
     passed = pre_commit(repo, tmp_path)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert re.search(r"usjapan-data validate\.+Passed", passed.stdout), passed.stdout
@@ -149,6 +147,13 @@ def test_the_local_pre_commit_config_passes_and_fails_as_written(tmp_path):
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert re.search(r"usjapan-data validate\.+Failed", failed.stdout)
     assert WHERE in failed.stdout and "not_a_type" in failed.stdout
+
+
+@pytest.mark.slow
+def test_the_local_pre_commit_config_passes_and_fails_as_written(tmp_path):
+    config = snippet(lambda doc: "repos" in doc and doc["repos"][0]["repo"] == "local")
+    repo = workspace(tmp_path, config)
+    passes_then_fails(repo, tmp_path)
 
 
 def this_repository(target: Path) -> str:
@@ -180,10 +185,4 @@ def test_the_hook_this_repository_ships_passes_and_fails(tmp_path):
     rev = yaml.safe_load(config)["repos"][0]["rev"]
     config = config.replace(url, str(tmp_path / "usjapan-data")).replace(f"rev: {rev}", f"rev: {sha}")
     repo = workspace(tmp_path, config)
-    passed = pre_commit(repo, tmp_path)
-    assert passed.returncode == 0, passed.stdout + passed.stderr
-    assert re.search(r"usjapan-data validate\.+Passed", passed.stdout), passed.stdout
-    break_copy(repo)
-    failed = pre_commit(repo, tmp_path)
-    assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert WHERE in failed.stdout and "not_a_type" in failed.stdout
+    passes_then_fails(repo, tmp_path)
