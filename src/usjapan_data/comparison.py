@@ -559,7 +559,7 @@ def _constraint_changes(table: str, name: str, old: dict[str, Any], new: dict[st
 
 
 def _field_changes(table: str, old: dict[str, Any], new: dict[str, Any]) -> list[SchemaChange]:
-    name = new.get("name")
+    name = str(new.get("name"))
     out = []
     for key in dict.fromkeys([*old, *new]):
         a, b = old.get(key), new.get(key)
@@ -629,13 +629,13 @@ def _schema_changes(table: str, old: dict[str, Any], new: dict[str, Any]) -> lis
         if a == b:
             continue
         what = ", ".join(json.loads(fields))
-        if a is None:  # a new reference restricts the values more
+        if a is None and b is not None:  # a new reference restricts the values more
             out.append(SchemaChange(table, what, "foreign_key_added", None, b.get("reference"),
                                     "major", _MAJOR_TIGHTER))
-        elif b is None:
+        elif b is None and a is not None:
             out.append(SchemaChange(table, what, "foreign_key_removed", a.get("reference"), None,
                                     "minor", _MINOR_LOOSER))
-        else:
+        elif a is not None and b is not None:
             out.append(SchemaChange(table, what, "foreign_key_changed", a.get("reference"),
                                     b.get("reference"), "minor", _MINOR_REFERENCE))
     for key in dict.fromkeys([*old, *new]):
@@ -705,7 +705,7 @@ def _differ(a: pa.ChunkedArray, b: pa.ChunkedArray) -> np.ndarray:
 
 def _duplicates(table: pa.Table, key: list[str]) -> int:
     counts = table.select(key).group_by(key).aggregate([([], "count_all")])
-    return table.num_rows - counts.num_rows
+    return int(table.num_rows - counts.num_rows)
 
 
 def _empty_keys(table: pa.Table | None, key: list[str]) -> pa.Table:
@@ -766,17 +766,15 @@ def _table_diff(name: str, old: _Package, new: _Package) -> TableDiff:
     old_s, new_s = old.schemas.get(name, {}), new.schemas.get(name, {})
     old_pk, new_pk = _key_list(old_s.get("primaryKey")), _key_list(new_s.get("primaryKey"))
     if old_t is None or new_t is None:
-        present = new_t if old_t is None else old_t
-        key = (new_pk if old_t is None else old_pk)
+        present, key = (new_t, new_pk) if new_t is not None else (old_t, old_pk)
+        assert present is not None  # the name comes from one package or the other
         key = key if key and all(k in present.column_names for k in key) else []
-        keys = present.select(key) if key else pa.table({})
-        if key:
-            keys = keys.sort_by([(k, "ascending") for k in key])
+        keys = present.select(key).sort_by([(k, "ascending") for k in key]) if key else pa.table({})
         if old_t is None:
-            return TableDiff(name, "added", key, None, new_t.num_rows, keys, _empty_keys(None, key),
+            return TableDiff(name, "added", key, None, present.num_rows, keys, _empty_keys(None, key),
                              [SchemaChange(name, None, "table_added", None, None, "minor",
                                            _MINOR_RESOURCE)])
-        return TableDiff(name, "removed", key, old_t.num_rows, None, _empty_keys(None, key), keys,
+        return TableDiff(name, "removed", key, present.num_rows, None, _empty_keys(None, key), keys,
                          [SchemaChange(name, None, "table_removed", None, None, "major",
                                        _MAJOR_NAME + " (a renamed table is one removed and one "
                                        "added; a table removed breaks what read it)")])
@@ -915,6 +913,9 @@ def diff(old: str | os.PathLike[str], new: str | os.PathLike[str]) -> PackageDif
     tables = {name: _table_diff(name, before, after) for name in names}
     package_changes = _property_changes(None, before.descriptor, after.descriptor,
                                         {"resources", "version", "created"})
-    versions = (before.descriptor.get("version"), after.descriptor.get("version"))
-    return PackageDiff(str(old), str(new), tuple(str(v) if v is not None else None for v in versions),
-                       tables, package_changes)
+    def version(package: _Package) -> str | None:
+        value = package.descriptor.get("version")
+        return None if value is None else str(value)
+
+    return PackageDiff(str(old), str(new), (version(before), version(after)), tables,
+                       package_changes)
