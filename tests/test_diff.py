@@ -237,12 +237,23 @@ def test_an_unsafe_path_is_not_read(pair, tmp_path):
         diff(old, new)
 
 
-def test_duplicate_primary_keys_are_refused(pair):
-    old, new = pair
-    events = read_table(new, "events")
-    write_arrow(new, "events", pa.concat_tables([events, events.slice(0, 1)]))
-    with pytest.raises(DiffError, match="events of the new package has 1 row"):
-        diff(old, new)
+@pytest.mark.parametrize("side", ["old", "new"])
+@pytest.mark.parametrize("matched", [True, False])
+def test_a_repeated_primary_key_is_refused(pair, side, matched):
+    """Whether or not the other package holds the repeated key, and for composite keys too."""
+    packages = dict(zip(["old", "new"], pair))
+    for name in ("events", "record_actors"):
+        table = read_table(packages[side], name)
+        twice = table.slice(0, 1)
+        if not matched:  # a key the other package does not hold, twice
+            column = table.schema.field("record_id" if name == "record_actors" else "event_id")
+            twice = twice.set_column(twice.schema.get_field_index(column.name), column,
+                                     pa.array(["EVT-998"], column.type))
+            table = table.slice(1)
+        write_arrow(packages[side], name, pa.concat_tables([table, twice, twice]))
+        with pytest.raises(DiffError, match=f"{name} of the {side} package repeats a primary key"):
+            diff(*pair)
+        write_arrow(packages[side], name, read_table(packages["new" if side == "old" else "old"], name))
 
 
 def test_json_holds_every_change_and_text_is_limited(pair):

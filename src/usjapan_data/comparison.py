@@ -188,8 +188,13 @@ class TableDiff:
         pos = np.concatenate([self._changes[f]["pos"].to_numpy() for f in fields])
         which = np.concatenate([np.full(self._changes[f].num_rows, i) for i, f in enumerate(fields)])
         within = np.concatenate([np.arange(self._changes[f].num_rows) for f in fields])
-        order = np.lexsort((which, pos))[:limit]
-        keys = self._matched.take(pa.array(pos[order])).to_pylist()
+        # only the changed records are sorted by key (the join leaves rows in no order)
+        keys = self._matched.take(pa.array(pos))
+        by = [(k, "ascending") for k in keys.column_names]
+        ranked = keys.append_column("__field", pa.array(which)).append_column(
+            "__i", pa.array(np.arange(len(pos)))).sort_by([*by, ("__field", "ascending")])
+        order = ranked["__i"].to_numpy()[:limit]
+        keys = keys.take(pa.array(order)).to_pylist()
         values = {f: (self._changes[f]["old"].to_pylist(), self._changes[f]["new"].to_pylist())
                   for f in fields}
         out = []
@@ -703,9 +708,21 @@ def _differ(a: pa.ChunkedArray, b: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _duplicates(table: pa.Table, key: list[str]) -> int:
-    counts = table.select(key).group_by(key).aggregate([([], "count_all")])
-    return int(table.num_rows - counts.num_rows)
+def _adjacent_repeats(keys: pa.Table) -> bool:
+    """Whether a table of keys, sorted, holds a key twice (two equal neighbours)."""
+    if keys.num_rows < 2:
+        return False
+    same = None
+    for column in keys.columns:
+        equal = pc.fill_null(pc.equal(column.slice(1), column.slice(0, len(column) - 1)), False)
+        same = equal if same is None else pc.and_(same, equal)
+    return bool(pc.any(same).as_py())
+
+
+def _repeats(rows: pa.ChunkedArray) -> bool:
+    """Whether a row number appears twice in the join (its key matched two rows of the other side)."""
+    valid = pc.drop_null(rows)
+    return bool(pc.count_distinct(valid).as_py() != len(valid))
 
 
 def _empty_keys(table: pa.Table | None, key: list[str]) -> pa.Table:
@@ -727,10 +744,17 @@ def _compare_records(name: str, old: pa.Table, new: pa.Table, key: list[str]
     left = pa.table({**old_k, "__old_row": pa.array(np.arange(old.num_rows, dtype=np.int64))})
     right = pa.table({**new_k, "__new_row": pa.array(np.arange(new.num_rows, dtype=np.int64))})
     joined = left.join(right, keys=key, join_type="full outer", coalesce_keys=True)
-    joined = joined.sort_by([(k, "ascending") for k in key])
     old_rows, new_rows = joined["__old_row"], joined["__new_row"]
-    added = joined.filter(pc.is_null(old_rows)).select(key)
-    removed = joined.filter(pc.is_null(new_rows)).select(key)
+    by = [(k, "ascending") for k in key]
+    added = joined.filter(pc.is_null(old_rows)).select(key).sort_by(by)
+    removed = joined.filter(pc.is_null(new_rows)).select(key).sort_by(by)
+    # a key repeated on one side either matches a row of the other side twice, or is unmatched
+    # and stands twice, side by side, among the keys added or removed
+    for which, matched, unmatched in (("old", new_rows, removed), ("new", old_rows, added)):
+        if _repeats(matched) or _adjacent_repeats(unmatched):
+            raise DiffError(f"table {name} of the {which} package repeats a primary key "
+                            f"({', '.join(key)}); records are matched by it: validate the package "
+                            "first")
     both = joined.filter(pc.and_(pc.is_valid(old_rows), pc.is_valid(new_rows)))
     take_old, take_new = both["__old_row"], both["__new_row"]
     changes: dict[str, pa.Table] = {}
@@ -791,12 +815,6 @@ def _table_diff(name: str, old: _Package, new: _Package) -> TableDiff:
         result.note = ("records not matched: the two versions share no primary key whose columns "
                        "both hold")
     else:
-        for which, table in (("old", old_t), ("new", new_t)):
-            extra = _duplicates(table, key)
-            if extra:
-                raise DiffError(f"table {name} of the {which} package has {extra} row(s) whose primary "
-                                f"key ({', '.join(key)}) repeats an earlier row's; records are matched "
-                                "by it: validate the package first")
         result.added, result.removed, result._matched, result._changes = \
             _compare_records(name, old_t, new_t, key)
     bumps = []
