@@ -34,6 +34,7 @@ __version__ = "0.2.0"
 if TYPE_CHECKING:  # what type checkers see; at run time these load on first use
     from usjapan_data.citation import cite
     from usjapan_data.codebook import describe
+    from usjapan_data.comparison import DiffError, PackageDiff, diff
     from usjapan_data.figures import timeline
     from usjapan_data.sql import connect
     from usjapan_data.validation import ValidationError, ValidationReport, validate
@@ -41,6 +42,8 @@ if TYPE_CHECKING:  # what type checkers see; at run time these load on first use
 
 __all__ = [
     "__version__",
+    "DiffError",
+    "PackageDiff",
     "ValidationError",
     "ValidationReport",
     "WriteError",
@@ -50,6 +53,7 @@ __all__ = [
     "describe",
     "descriptor_path",
     "export",
+    "diff",
     "list_tables",
     "load_table",
     "load_tables",
@@ -75,6 +79,9 @@ _LAZY = {
     "export": "usjapan_data.writing",
     "rehash": "usjapan_data.writing",
     "write_tables": "usjapan_data.writing",
+    "diff": "usjapan_data.comparison",
+    "DiffError": "usjapan_data.comparison",
+    "PackageDiff": "usjapan_data.comparison",
 }
 
 if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name is an error

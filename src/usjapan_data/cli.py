@@ -1,7 +1,7 @@
-"""The ``usjapan-data`` command: info, validate, describe, cite, export, rehash, build, provenance.
+"""The ``usjapan-data`` command: info, validate, describe, cite, export, rehash, diff, build, provenance.
 
 Exit codes: 0 success or valid, 1 invalid data or a failed check, 2 a usage
-error. Every failure is a message on stderr, never a traceback. Output is
+error (``diff``, like ``diff(1)``: 0 no differences, 1 differences, 2 trouble). Every failure is a message on stderr, never a traceback. Output is
 safe in pipes (``usjapan-data info | head -1`` ends quietly, with the
 command's own exit code) and in CI logs: no line of it starts with, or holds
 a line break from, the data (see :func:`usjapan_data.report.clean`).
@@ -219,6 +219,23 @@ def _rehash(args: argparse.Namespace) -> int:
     return code
 
 
+def _diff(args: argparse.Namespace) -> int:
+    from usjapan_data.comparison import DiffError, diff
+
+    try:
+        result = diff(args.old, args.new)
+    except DiffError as exc:
+        print(f"usjapan-data diff: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # exit 1 means "differences": any other failure is trouble, 2
+        from usjapan_data.report import clean
+
+        print(f"usjapan-data diff: error: {type(exc).__name__}: {clean(exc)}", file=sys.stderr)
+        return 2
+    print(result.to_json() if args.format == "json" else result.format_text(limit=args.limit))
+    return 0 if result.identical else 1
+
+
 #: Examples shown at the end of each command's --help.
 EXAMPLES = {
     "usjapan-data": """\
@@ -283,6 +300,15 @@ examples:
   USJAPAN_DATA_SOURCES=../shared/sources usjapan-data provenance
   usjapan-data provenance --sources ../shared/sources
   usjapan-data provenance --sources ../shared/sources --records records/""",
+    "diff": """\
+examples:
+  usjapan-data diff installed my-copy/                 what a copy changed: records, schemas, bump
+  usjapan-data diff old/datapackage.json new/ --format json > changes.json
+  usjapan-data diff installed my-copy/ --limit 100     show up to 100 record changes per table
+
+OLD and NEW are folders holding a datapackage.json, datapackage.json files, or the
+word `installed` (the installed package; write ./installed for a folder of that name).
+exit codes: 0 no differences, 1 differences, 2 a package that cannot be read (like diff(1))""",
 }
 
 
@@ -346,6 +372,16 @@ def _parser() -> argparse.ArgumentParser:
                      help="all (default), dataset, or a source document's reference_id")
     cit.add_argument("--format", choices=FORMATS, default="apa", help="apa (default), bibtex or cff")
     cit.set_defaults(func=_cite)
+
+    dif = sub.add_parser("diff", help="compare two versions of a data package: records, schemas "
+                         "and the version bump")
+    dif.add_argument("old", help="the earlier package: a folder, a datapackage.json, or `installed`")
+    dif.add_argument("new", help="the later package: a folder, a datapackage.json, or `installed`")
+    dif.add_argument("--format", choices=["text", "json"], default="text",
+                     help="text (default) or json (one document holding every change)")
+    dif.add_argument("--limit", type=_count, default=20,
+                     help="record and schema changes shown per table in text format (default 20)")
+    dif.set_defaults(func=_diff)
 
     for name, command in [("usjapan-data", parser), *sub.choices.items()]:
         command.epilog = EXAMPLES[name]

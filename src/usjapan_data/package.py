@@ -56,7 +56,7 @@ from usjapan_data.extension import (Definition, Extension, SchemaProblem, core_d
                                     declare, is_table, split_core)
 from usjapan_data.report import Findings
 
-__all__ = ["read_package", "file_hash", "unsafe_path"]
+__all__ = ["read_package", "read_descriptor", "read_resources", "file_hash", "unsafe_path"]
 
 _HASH = re.compile(r"^(?:(md5|sha1|sha256|sha512):)?([0-9a-fA-F]+)$")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -699,7 +699,8 @@ def _read_cells(table: pa.Table, reading: _Reading, res: _Resource, name: str,
 # --------------------------------------------------------------------------
 
 
-def _read_descriptor(path: Path, out: Findings) -> tuple[Path, dict[str, Any]] | None:
+def read_descriptor(path: Path, out: Findings) -> tuple[Path, dict[str, Any]] | None:
+    """Read a ``datapackage.json`` (or the one in a folder); None, with a finding, if unusable."""
     name = str(path)
     try:
         if path.is_dir():
@@ -779,10 +780,23 @@ def read_package(path: Path, out: Findings,
         Other resources are checked (path, file, hash, parsing within the
         limits) but returned only through ``extension``.
     """
-    found = _read_descriptor(Path(path), out)
+    found = read_descriptor(Path(path), out)
     if found is None:
         return None
-    descriptor_file, descriptor = found
+    return read_resources(*found, out, extension=extension)
+
+
+def read_resources(descriptor_file: Path, descriptor: dict[str, Any], out: Findings, *,
+                   extension: Extension | None = None,
+                   as_declared: bool = False) -> dict[str, pa.Table]:
+    """Read the resources of a descriptor read by :func:`read_descriptor` (see :func:`read_package`).
+
+    With ``as_declared``, every resource is read as its own descriptor
+    declares it and returned, dataset table or not, with all its columns,
+    and its schema is not compared with the table definitions (for
+    :mod:`usjapan_data.comparison`, which compares two packages' own schemas);
+    resources that are not tables are checked as files and not returned.
+    """
     base, desc_name = descriptor_file.parent, str(descriptor_file)
     extension = Extension() if extension is None else extension
     extension.resources = {r["name"] for r in descriptor["resources"]
@@ -790,10 +804,11 @@ def read_package(path: Path, out: Findings,
     tables: dict[str, pa.Table] = {}
     budget = _Budget()
     for name, resource in _named_resources(descriptor, desc_name, out).items():
-        known = name in schema.TABLES
+        known = name in schema.TABLES or as_declared
         out.failed.add(name)  # until the file is read
         try:
-            table = _read_resource(name, resource, base, budget, out, extension, desc_name)
+            table = _read_resource(name, resource, base, budget, out, extension, desc_name,
+                                   as_declared)
         except Refused as exc:
             where = {"file": desc_name} if exc.in_descriptor else {}
             out.add(name, exc.check, f"resource {name!r}: {exc.message}" if exc.in_descriptor
@@ -807,7 +822,7 @@ def read_package(path: Path, out: Findings,
             extension.definitions.pop(name, None)
             continue
         out.failed.discard(name)
-        if known:
+        if known and table is not None:
             tables[name] = table
         elif table is not None:
             extension.tables[name] = table
@@ -898,14 +913,15 @@ def _definition(name: str, declared: Any, fmt: str) -> Definition | None:
 
 
 def _read_resource(name: str, resource: dict[str, Any], base: Path, budget: _Budget,
-                   out: Findings, extension: Extension, desc_name: str) -> pa.Table | None:
+                   out: Findings, extension: Extension, desc_name: str,
+                   as_declared: bool = False) -> pa.Table | None:
     value = resource.get("path")
     reason = unsafe_path(base, value)
     if reason:
         raise Refused("unsafe_path", f"path {reason}", found=value,
                       expected="a relative path inside the package", in_descriptor=True)
-    known = name in schema.TABLES
-    if not known and not is_table(resource):  # a file (a codebook, a licence): not parsed
+    known = name in schema.TABLES and not as_declared
+    if name not in schema.TABLES and not is_table(resource):  # a file (a codebook): not parsed
         file = base / value
         out.files[name] = str(file)
         _integrity(name, resource, _read_bytes(file, limits.MAX_FILE_BYTES, base, "file_size"),
@@ -915,10 +931,16 @@ def _read_resource(name: str, resource: dict[str, Any], base: Path, budget: _Bud
     declared = None
     if "schema" in resource:
         declared = _declared_schema(res, base)
-        definition = _definition(name, declared, res.format)
-        if definition is not None:
-            extension.definitions[name] = definition
-    elif not known:
+        if as_declared:  # read as the copy declares it, not compared with the definitions
+            if isinstance(declared, dict) and "$ref" in declared:
+                raise Refused("schema", "a schema by reference ($ref) is not followed",
+                              found="$ref", expected="an inline Table Schema or a path in the "
+                              "package", in_descriptor=True)
+        else:
+            definition = _definition(name, declared, res.format)
+            if definition is not None:
+                extension.definitions[name] = definition
+    elif not known and not as_declared:
         raise Refused("schema", "a table the descriptor gives no Table Schema; an added table "
                       "is validated against its declared schema, so it needs one",
                       expected="a schema with the table's fields", in_descriptor=True)
@@ -932,5 +954,7 @@ def _read_resource(name: str, resource: dict[str, Any], base: Path, budget: _Bud
         table, lines = _read_csv(data, res, budget)
         out.lines[name] = lines
         return _read_cells(table, reading, res, name, out)
+    if as_declared:
+        return _read_parquet(data, None, budget, out, name)
     specs = definition.specs if definition is not None else schema.column_specs(schema.TABLES[name])
     return _read_parquet(data, {s.name: s.kind for s in specs}, budget, out, name)
