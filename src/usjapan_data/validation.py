@@ -469,7 +469,8 @@ def validate_package(path: str | os.PathLike[str], source: str | None = None
     return out.report(str(path) if source is None else source, rows), tables or {}
 
 
-def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None) -> ValidationReport:
+def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
+             engine: str = "pandas", **options: Any) -> ValidationReport:
     """Validate the installed package, a data package on disk, or tables in memory.
 
     Parameters
@@ -479,6 +480,15 @@ def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None) -
         ``datapackage.json`` or a folder holding one (Parquet or CSV
         resources). A mapping of table name to pandas DataFrame, polars
         DataFrame or LazyFrame, or pyarrow Table validates those tables.
+    engine : {"pandas", "duckdb"}, default "pandas"
+        ``"pandas"`` checks the tables in memory. ``"duckdb"`` streams: the
+        Parquet files of a package are read in place by DuckDB, in bounded
+        memory, with the checks of :mod:`usjapan_data.sqlchecks` (see
+        :mod:`usjapan_data.streaming`; needs the ``sql`` extra). The report
+        is the same.
+    **options
+        For ``engine="duckdb"``: ``memory_limit``, ``temp_directory``,
+        ``threads``, ``progress`` (see :func:`usjapan_data.streaming.validate_package`).
 
     Returns
     -------
@@ -499,6 +509,19 @@ def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None) -
     >>> usjapan_data.validate(tables).valid
     False
     """
+    if engine == "duckdb":
+        from usjapan_data import streaming
+
+        if isinstance(source, Mapping):
+            return streaming.validate_tables(source, **options)
+        if source is None:
+            from usjapan_data.loading import descriptor_path
+
+            return streaming.validate_package(descriptor_path(), "installed package", **options)
+        return streaming.validate_package(source, **options)
+    if engine != "pandas" or options:
+        raise ValueError(f"engine {engine!r} with options {sorted(options)}: the engines are 'pandas' "
+                         "(no options) and 'duckdb' (memory_limit, temp_directory, threads, progress)")
     if isinstance(source, Mapping):
         return validate_tables(source)
     if source is None:
