@@ -325,10 +325,17 @@ def _type_tests(s: _Sql, spec: ColumnSpec) -> list[tuple[str, str, str]]:
     return []
 
 
+#: Code points beyond ASCII that are spaces (the first character of a blank text is one of them).
+_WIDE_SPACES = (0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000)
+
+
 def _blank(s: _Sql, spec: ColumnSpec, v: str) -> str:
-    if spec.kind == "text":
-        return f"({v} IS NULL OR {s.full_match(v, _SPACE + '*')})"
-    return f"({v} IS NULL)"
+    """Missing, or (text) empty or only spaces; the regex runs only where the first character is a space."""
+    if spec.kind != "text":
+        return f"({v} IS NULL)"
+    first = f"{'ascii' if s.dialect == 'spark' else 'unicode'}({v})"
+    return (f"({v} IS NULL OR (({first} <= 32 OR {first} IN ({', '.join(map(str, _WIDE_SPACES))})) "
+            f"AND {s.full_match(v, _SPACE + '*')}))")
 
 
 @dataclass(frozen=True)
