@@ -637,9 +637,11 @@ def _evidence_for_value(dialect: Dialect) -> list[SqlCheck]:
 
 def _actor_evidence(dialect: Dialect) -> list[SqlCheck]:
     s = _Sql(dialect)
-    first = (f"SELECT evidence_id, record_id, record_table FROM (SELECT evidence_id, record_id, "
-             f"record_table, row_number() OVER (PARTITION BY evidence_id ORDER BY __row) AS n "
-             f"FROM {_final(dialect, 'evidence')}) AS e WHERE n = 1")
+    # the first evidence row of each evidence_id (a struct is never null: min_by keeps null fields)
+    pair = ("named_struct('r', record_id, 't', record_table)" if dialect == "spark"
+            else "{'r': record_id, 't': record_table}")
+    first = (f"SELECT evidence_id, s.r AS record_id, s.t AS record_table FROM (SELECT evidence_id, "
+             f"min_by({pair}, __row) AS s FROM {_final(dialect, 'evidence')} GROUP BY evidence_id) AS e")
     return [SqlCheck(
         "record_actors", "actor_evidence", "evidence_id", "an evidence row of the same record",
         "record_actors: the actor's evidence row belongs to another record",

@@ -296,13 +296,15 @@ def _connect(memory_limit: str | None, temp_directory: str | None, threads: int 
 
 
 def _run_checks(con: Any, available: set[str], out: Findings, progress: bool) -> None:
-    """Create each table's relations once (as tables, but the conformed view of the file), then check."""
+    """Create each table's relations (see :func:`usjapan_data.sqlchecks.prepared`), then check."""
     checks = [c for c in generate("duckdb") if set(c.tables) <= available]
     relations = [r for r in prepared("duckdb") if r[0] in available]
     bar = _Progress(progress, len(relations) + len(checks))
     try:
         for table, name, sql in relations:
             bar.step(f"{table}: preparing")
+            # the cells reported so far are computed once per table (DuckDB spills them beyond
+            # its memory limit); the conformed values stay a view of the file
             kind = "VIEW" if name.endswith("__c") else "TEMP TABLE"
             con.execute(f"CREATE OR REPLACE {kind} {_q(name)} AS {sql}")
         for check in checks:
