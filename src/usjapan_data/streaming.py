@@ -175,7 +175,7 @@ def _reader(in_memory: set[str]) -> Any:
             differences = _schema_differences(name, declared)
             if differences:  # reported with the default engine's words
                 return _read_resource(name, resource, base, budget, out)
-        file = base / value
+        file = base / str(value)
         out.files[name] = str(file)
         fd, info = open_checked(file, base)
         keep = False
@@ -332,8 +332,11 @@ def _collect(con: Any, check: Any, out: Findings) -> None:
                 found = ["null" if f is None else repr(f) for _, f in kept]
             else:
                 found = [show(f) for _, f in kept]
-            out.add_rows(check.table, check.check, rows, check.column,
-                         lambda taken, found=found: found[: len(taken)], check.expected, check.message)
+            def shown(taken: np.ndarray, found: list[str] = found) -> list[str]:
+                return found[: len(taken)]
+
+            out.add_rows(check.table, check.check, rows, check.column, shown, check.expected,
+                         check.message)
         if rest:
             out.omitted[key] += rest
 
@@ -377,7 +380,7 @@ def validate_tables(tables: Mapping[str, Any], source: str = "tables", *,
                     threads: int | None = None, progress: bool = False) -> ValidationReport:
     """Validate tables in memory with DuckDB: types conformed as by default, the rest in SQL."""
     con = _connect(memory_limit, temp_directory, threads)
-    out, rows = Findings(), {}
+    out, rows = Findings(), dict[str, int]()
     try:
         _check(tables, out, rows, con, progress)
     finally:
@@ -424,7 +427,7 @@ def validate_package(path: str | os.PathLike[str], source: str | None = None, *,
     from usjapan_data.package import read_package
 
     con = _connect(memory_limit, temp_directory, threads)
-    out, rows = Findings(), {}
+    out, rows = Findings(), dict[str, int]()
     sources: dict[str, Any] = {}
     in_memory: set[str] = set()
     try:
