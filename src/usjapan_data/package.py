@@ -42,6 +42,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -56,7 +57,8 @@ from usjapan_data.extension import (Definition, Extension, SchemaProblem, core_d
                                     declare, is_table, split_core)
 from usjapan_data.report import Findings
 
-__all__ = ["read_package", "read_descriptor", "read_resources", "file_hash", "unsafe_path"]
+__all__ = ["read_package", "read_descriptor", "read_resources", "file_hash", "open_checked",
+           "unsafe_path"]
 
 _HASH = re.compile(r"^(?:(md5|sha1|sha256|sha512):)?([0-9a-fA-F]+)$")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -150,6 +152,36 @@ def _read_bytes(path: Path, limit: int, inside: Path | None, check_size: str) ->
     With ``inside``, the file actually opened must lie in that folder and not
     be hidden there (a symlink is judged by where it leads).
     """
+    fd, info = open_checked(path, inside)
+    try:
+        if info.st_size > limit:
+            raise Refused(check_size, f"is {info.st_size} bytes, more than the {limit} bytes "
+                          "read at most", found=str(info.st_size), expected=f"at most {limit} bytes")
+        chunks, size = [], 0
+        while True:
+            chunk = os.read(fd, min(2**24, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise Refused(check_size, f"grew beyond the {limit} bytes read at most while read",
+                              expected=f"at most {limit} bytes")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise Refused("file_readable", f"cannot be read: {_os_reason(exc)}",
+                      expected="a readable file") from None
+    finally:
+        os.close(fd)
+
+
+def open_checked(path: Path, inside: Path | None) -> tuple[int, os.stat_result]:
+    """Open ``path`` for reading; return the descriptor and its ``fstat``, or raise Refused.
+
+    Refuses anything but a regular file; with ``inside``, a file that is not
+    in that folder or is hidden there (a symlink is judged by where it
+    leads). The caller closes the descriptor.
+    """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) \
         | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     try:
@@ -173,25 +205,14 @@ def _read_bytes(path: Path, limit: int, inside: Path | None, check_size: str) ->
         if not stat.S_ISREG(info.st_mode):
             raise Refused("file_readable", "is not a regular file (a folder, FIFO, device or socket)",
                           expected="a regular file")
-        if info.st_size > limit:
-            raise Refused(check_size, f"is {info.st_size} bytes, more than the {limit} bytes "
-                          "read at most", found=str(info.st_size), expected=f"at most {limit} bytes")
-        chunks, size = [], 0
-        while True:
-            chunk = os.read(fd, min(2**24, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                raise Refused(check_size, f"grew beyond the {limit} bytes read at most while read",
-                              expected=f"at most {limit} bytes")
-        return b"".join(chunks)
+        return fd, info
     except OSError as exc:
+        os.close(fd)
         raise Refused("file_readable", f"cannot be read: {_os_reason(exc)}",
                       expected="a readable file") from None
-    finally:
+    except BaseException:
         os.close(fd)
+        raise
 
 
 class _DuplicateKey(ValueError):
@@ -756,8 +777,8 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:160]}"
 
 
-def read_package(path: Path, out: Findings,
-                 extension: Extension | None = None) -> dict[str, pa.Table] | None:
+def read_package(path: Path, out: Findings, extension: Extension | None = None,
+                 read: Any = None) -> dict[str, pa.Table] | None:
     """Read every table of a package, reporting descriptor and file problems to ``out``.
 
     Parameters
@@ -778,17 +799,19 @@ def read_package(path: Path, out: Findings,
         were hashed (None when the descriptor itself is unusable). A hash or
         ``bytes`` that does not match is a finding; the table is still read.
         Other resources are checked (path, file, hash, parsing within the
-        limits) but returned only through ``extension``.
+        limits) but returned only through ``extension``. ``read`` replaces the
+        reader of one resource (:mod:`usjapan_data.streaming` reads Parquet
+        files in place); it takes the arguments of ``_read_resource``.
     """
     found = read_descriptor(Path(path), out)
     if found is None:
         return None
-    return read_resources(*found, out, extension=extension)
+    return read_resources(*found, out, extension=extension, read=read)
 
 
 def read_resources(descriptor_file: Path, descriptor: dict[str, Any], out: Findings, *,
-                   extension: Extension | None = None,
-                   as_declared: bool = False) -> dict[str, pa.Table]:
+                   extension: Extension | None = None, as_declared: bool = False,
+                   read: Any = None) -> dict[str, pa.Table]:
     """Read the resources of a descriptor read by :func:`read_descriptor` (see :func:`read_package`).
 
     With ``as_declared``, every resource is read as its own descriptor
@@ -807,8 +830,8 @@ def read_resources(descriptor_file: Path, descriptor: dict[str, Any], out: Findi
         known = name in schema.TABLES or as_declared
         out.failed.add(name)  # until the file is read
         try:
-            table = _read_resource(name, resource, base, budget, out, extension, desc_name,
-                                   as_declared)
+            table = (read or _read_resource)(name, resource, base, budget, out, extension,
+                                             desc_name, as_declared)
         except Refused as exc:
             where = {"file": desc_name} if exc.in_descriptor else {}
             out.add(name, exc.check, f"resource {name!r}: {exc.message}" if exc.in_descriptor
@@ -860,12 +883,18 @@ def _resolve_keys(extension: Extension, out: Findings, desc_name: str) -> None:
 
 
 def _integrity(name: str, resource: dict[str, Any], data: bytes, out: Findings,
-               desc_name: str) -> None:
-    """Report a ``bytes`` or ``hash`` that does not match the bytes read (reading goes on)."""
-    if "bytes" in resource and resource["bytes"] != len(data):
-        out.add(name, "bytes", f"the file has {len(data)} bytes, the descriptor records "
+               desc_name: str, size: int | None = None,
+               digest: Callable[[str], str] | None = None) -> None:
+    """Report a ``bytes`` or ``hash`` that does not match the bytes read (reading goes on).
+
+    ``size`` and ``digest`` (algorithm name to hex digest) stand for ``data``
+    when a file is hashed without being held in memory (the streaming engine).
+    """
+    size = len(data) if size is None else size
+    if "bytes" in resource and resource["bytes"] != size:
+        out.add(name, "bytes", f"the file has {size} bytes, the descriptor records "
                 f"{resource['bytes']!r}; the file changed since it was recorded (its content "
-                "is validated as it is)", found=str(len(data)), expected=str(resource["bytes"]))
+                "is validated as it is)", found=str(size), expected=str(resource["bytes"]))
     recorded = resource.get("hash")
     if recorded is None:
         return
@@ -875,7 +904,7 @@ def _integrity(name: str, resource: dict[str, Any], data: bytes, out: Findings,
                 found=recorded, expected="sha256:<hex>", file=desc_name)
         return
     algorithm = match.group(1) or "md5"
-    actual = hashlib.new(algorithm, data).hexdigest()
+    actual = digest(algorithm) if digest is not None else hashlib.new(algorithm, data).hexdigest()
     if actual != match.group(2).lower():
         out.add(name, "hash", f"{algorithm} is {actual}, the descriptor records {match.group(2)}; "
                 "the file changed since it was recorded (its content is validated as it is; "

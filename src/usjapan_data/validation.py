@@ -187,8 +187,13 @@ def _blank(values: pd.Series) -> pd.Series:
     return missing
 
 
-def _conform_table(definition: Definition, frame: pd.DataFrame, out: Findings) -> _Table | None:
-    """Conform a table to its definition (None when columns are missing), then check its values."""
+def _conform_table(definition: Definition, frame: pd.DataFrame, out: Findings,
+                   checks: bool = True) -> _Table | None:
+    """Conform a table to its definition (None when columns are missing), then check its values.
+
+    With ``checks=False`` only the columns and the types are checked (the
+    SQL engine of :mod:`usjapan_data.streaming` checks the values).
+    """
     name, specs = definition.name, definition.specs
     names = [s.name for s in specs]
     present = [c for c in frame.columns]
@@ -227,7 +232,8 @@ def _conform_table(definition: Definition, frame: pd.DataFrame, out: Findings) -
             mask = np.zeros(n, dtype=bool)
             mask[problem.rows] = True
             table.report(problem.check, spec.name, mask, problem.found, problem.expected)
-    _value_checks(table, definition)
+    if checks:
+        _value_checks(table, definition)
     return table
 
 
@@ -402,6 +408,17 @@ def _missing(out: Findings, table: str, covered: np.ndarray, key: pd.Series, che
 # --------------------------------------------------------------------------
 
 
+def _pandas_or_finding(name: str, frame: Any, out: Findings) -> pd.DataFrame | None:
+    """The table as pandas, or None when its own library cannot convert it (a finding)."""
+    try:
+        return _to_pandas(frame)
+    except Exception as exc:
+        out.add(name, "table_type", f"table {name!r}: {type(exc).__name__}: "
+                f"{str(exc).splitlines()[0][:200] if str(exc) else ''}",
+                expected="a pandas or polars DataFrame or a pyarrow Table")
+        return None
+
+
 def _check_tables(frames: Mapping[Any, Any], out: Findings, rows: dict[str, int],
                   extension: Extension | None = None) -> None:
     definitions = extension.definitions if extension is not None else {}
@@ -433,12 +450,8 @@ def _check_tables(frames: Mapping[Any, Any], out: Findings, rows: dict[str, int]
 def _frame_table(definition: Definition, data: Any, out: Findings,
                  rows: dict[str, int]) -> _Table | None:
     name = definition.name
-    try:
-        frame = _to_pandas(data)
-    except Exception as exc:  # a frame its own library cannot convert is a finding
-        out.add(name, "table_type", f"table {name!r}: {type(exc).__name__}: "
-                f"{str(exc).splitlines()[0][:200] if str(exc) else ''}",
-                expected="a pandas or polars DataFrame or a pyarrow Table")
+    frame = _pandas_or_finding(name, data, out)
+    if frame is None:
         return None
     rows[name] = len(frame)
     return _conform_table(definition, frame, out)
@@ -558,7 +571,8 @@ def validate_package(path: str | os.PathLike[str], source: str | None = None
     return out.report(str(path) if source is None else source, rows), tables or {}
 
 
-def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None) -> ValidationReport:
+def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
+             engine: str = "pandas", **options: Any) -> ValidationReport:
     """Validate the installed package, a data package on disk, or tables in memory.
 
     Parameters
@@ -568,6 +582,15 @@ def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None) -
         ``datapackage.json`` or a folder holding one (Parquet or CSV
         resources). A mapping of table name to pandas DataFrame, polars
         DataFrame or LazyFrame, or pyarrow Table validates those tables.
+    engine : {"pandas", "duckdb"}, default "pandas"
+        ``"pandas"`` checks the tables in memory. ``"duckdb"`` streams: the
+        Parquet files of a package are read in place by DuckDB, in bounded
+        memory, with the checks of :mod:`usjapan_data.sqlchecks` (see
+        :mod:`usjapan_data.streaming`; needs the ``sql`` extra). The report
+        is the same.
+    **options
+        For ``engine="duckdb"``: ``memory_limit``, ``temp_directory``,
+        ``threads``, ``progress`` (see :func:`usjapan_data.streaming.validate_package`).
 
     Returns
     -------
@@ -588,6 +611,19 @@ def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None) -
     >>> usjapan_data.validate(tables).valid
     False
     """
+    if engine == "duckdb":
+        from usjapan_data import streaming
+
+        if isinstance(source, Mapping):
+            return streaming.validate_tables(source, **options)
+        if source is None:
+            from usjapan_data.loading import descriptor_path
+
+            return streaming.validate_package(descriptor_path(), "installed package", **options)
+        return streaming.validate_package(source, **options)
+    if engine != "pandas" or options:
+        raise ValueError(f"engine {engine!r} with options {sorted(options)}: the engines are 'pandas' "
+                         "(no options) and 'duckdb' (memory_limit, temp_directory, threads, progress)")
     if isinstance(source, Mapping):
         return validate_tables(source)
     if source is None:
