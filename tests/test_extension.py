@@ -359,3 +359,39 @@ def test_an_empty_text_is_missing_in_a_declared_field(tmp_path):
     _add_resource(package, "regions", "data/regions.parquet", format="parquet")
     errors = validate(package).errors
     assert errors[["row", "column", "check"]].values.tolist() == [[2, "name", "required"]]
+
+
+def _same_findings(package: Path) -> None:
+    """Both engines report the same findings: the streaming one must never call a copy valid
+    that the default engine does not."""
+    pytest.importorskip("duckdb")
+    columns = ["file", "table", "row", "column", "check", "found", "expected"]
+
+    def rows(report) -> list:
+        frame = report.errors[columns].astype(object)
+        return sorted(map(repr, frame.where(frame.notna(), None).itertuples(index=False)))
+
+    default, streamed = validate(package), validate(package, engine="duckdb")
+    assert not default.valid
+    assert rows(streamed) == rows(default)
+
+
+def test_the_streaming_engine_validates_an_added_table_by_its_schema(tmp_path):
+    package = copy_package(tmp_path / "pkg")
+    (package / "data" / "regions.csv").write_text(BAD_CSV, encoding="utf-8")
+    _add_resource(package, "regions", "data/regions.csv", format="csv")
+    _same_findings(package)
+
+
+def test_the_streaming_engine_checks_a_declared_column(extended):
+    _add_region_column(extended, ["RGN-404", "bad"] + [None] * (len(ARROW["actors"]) - 2))
+    _same_findings(extended)
+
+
+def test_the_streaming_engine_reports_the_hash_and_the_value(tmp_path):
+    package = copy_package(tmp_path / "pkg")
+    frame = TABLES["events"].copy()
+    frame["event_type"] = frame["event_type"].astype(object)
+    frame.loc[2, "event_type"] = "coup"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), package / "data" / "events.parquet")
+    _same_findings(package)
