@@ -318,3 +318,38 @@ def test_changelog_data_section_is_the_diff_of_the_previous_release(root):
     text = (root / "CHANGELOG.md").read_text(encoding="utf-8")
     assert "calls this a **major** change (0.1.0 → 0.2.0" in text
     assert "- `recommendations`: fields removed: `policy_domain` (major)" in text
+
+
+def test_the_packagers_round_trip_on_two_exports(tmp_path):
+    """README's round trip, by the commands: export twice (Parquet, CSV), edit one CSV value by
+    hand, rehash, validate, diff: one change, named, and a patch; then a removed column: major."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    assert run("export", old).returncode == 0
+    assert run("export", new, "--format", "csv").returncode == 0
+    title = usjapan_data.load_table("events").set_index("event_id").loc["EVT-010", "title"]
+    csv = new / "data" / "events.csv"
+    text = csv.read_text(encoding="utf-8")
+    assert text.count(f',"{title}",') == 1  # every field is quoted
+    csv.write_text(text.replace(f',"{title}",', ',"An edited title",'), encoding="utf-8")
+    assert run("validate", new).returncode == 1  # the hash no longer matches
+    assert run("rehash", new).returncode == 0
+    assert run("validate", new).returncode == 0
+    compared = run("diff", old, new, "--format", "json")
+    assert compared.returncode == 1, compared.stderr
+    result = json.loads(compared.stdout)
+    assert result["bump"] == "patch"
+    assert diff(old, new).tables["events"].changes() == [
+        {"key": {"event_id": "EVT-010"}, "field": "title", "old": title, "new": "An edited title"}]
+
+    schema_file = new / "schemas" / "events.json"
+    declared = json.loads(schema_file.read_text(encoding="utf-8"))
+    declared["fields"] = [f for f in declared["fields"] if f["name"] != "place"]
+    schema_file.write_text(json.dumps(declared), encoding="utf-8")
+    rows = csv.read_text(encoding="utf-8")
+    import pandas as pd
+
+    frame = pd.read_csv(csv, dtype=str, keep_default_na=False).drop(columns="place")
+    frame.to_csv(csv, index=False, lineterminator="\n")
+    assert run("rehash", new).returncode == 0
+    assert rows != csv.read_text(encoding="utf-8")
+    assert diff(old, new).bump == "major"
