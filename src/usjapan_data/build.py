@@ -5,6 +5,8 @@ From ``records/*.yaml`` and the table definitions the build generates:
 - ``data/<table>.parquet``, written with the Arrow schema of each model and
   no writer-specific metadata, so the same records give the same bytes;
 - ``schemas/<table>.json``, the Frictionless Table Schemas;
+- ``schemas/checks.duckdb.sql`` and ``schemas/checks.spark.sql``, the checks
+  of the table definitions as SQL (:mod:`usjapan_data.sqlchecks`);
 - ``datapackage.json``, with each file's sha256;
 - ``docs/codebook.md``, ``docs/agreement.md`` (from ``review/passes/``),
   ``CITATION.cff`` (the dataset and its source documents, from the
@@ -37,6 +39,7 @@ from usjapan_data.codebook import codebook, summary
 from usjapan_data.descriptor import arrow_schema, datapackage, dumps, table_schema
 from usjapan_data.figures import PLOT_EXTRA, same_svg, timeline_svg
 from usjapan_data.records import read_records
+from usjapan_data.sqlchecks import DIALECTS, script
 from usjapan_data.validation import validate_tables
 
 __all__ = ["BuildError", "build", "parquet_bytes"]
@@ -155,6 +158,8 @@ def build(root: str | Path = ".", *, check: bool = False) -> BuildResult:
         hashes[name] = hashlib.sha256(data).hexdigest()
         outputs.setdefault(f"schemas/{name}.json", dumps(table_schema(name)).encode())
     outputs["datapackage.json"] = dumps(datapackage(hashes)).encode()
+    for dialect in DIALECTS:
+        outputs[f"schemas/checks.{dialect}.sql"] = script(dialect).encode()
     rules = (root / "docs" / "coding-rules.md").read_text(encoding="utf-8")
     outputs["docs/codebook.md"] = codebook(rules).encode()
     if (root / "review" / "passes").is_dir():

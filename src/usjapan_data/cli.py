@@ -89,7 +89,11 @@ def _github(report) -> str:
 def _validate(args: argparse.Namespace) -> int:
     from usjapan_data import validate
 
-    report = validate(args.path)
+    if args.engine == "duckdb":
+        progress = sys.stderr.isatty() and not os.environ.get("CI")
+        report = validate(args.path, engine="duckdb", progress=progress)
+    else:
+        report = validate(args.path)
     if args.format == "json":
         print(report.to_json())
     elif args.format == "github":
@@ -203,6 +207,7 @@ examples:
   usjapan-data validate my-copy/ --format json > report.json
   usjapan-data validate my-copy/ --format github           annotations in GitHub Actions
   usjapan-data validate my-copy/ --limit 200               show up to 200 errors
+  usjapan-data validate big-copy/ --engine duckdb          any size, in bounded memory
 
 exit codes: 0 valid, 1 invalid (any data or file error), 2 usage error""",
     "describe": """\
@@ -253,6 +258,9 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--format", choices=["text", "json", "github"], default="text",
                      help="text (default), json (one document), github (Actions annotations)")
     val.add_argument("--limit", type=_count, default=50, help="errors shown in text format (default 50)")
+    val.add_argument("--engine", choices=["pandas", "duckdb"], default="pandas",
+                     help="pandas (default: in memory) or duckdb (streams Parquet files in bounded "
+                     "memory, any size; progress on a terminal; needs the sql extra)")
     val.set_defaults(func=_validate)
 
     bld = sub.add_parser("build", help="compile records/ into data/, schemas/, datapackage.json, docs")

@@ -7,7 +7,9 @@ before the work it guards (from the descriptor's size, the Parquet footer, the
 dictionary lengths), and an input over a limit is refused by the limit's name
 (the ``check`` of the error). The limits apply to packages read from disk;
 tables passed in memory are already in memory and are not limited, except
-for the errors kept.
+for the errors kept. The streaming engine (``engine="duckdb"``) reads Parquet
+files in place, within the ``STREAM_`` limits, and reads in memory, within
+the others, only what it cannot read in place.
 
 With these limits, validating any package stays within a 4 GiB address space
 (tested: ``tests/test_validation_corpus.py::test_bombs_within_address_space``).
@@ -28,6 +30,8 @@ __all__ = [
     "MAX_ROWS",
     "MAX_COLUMNS",
     "MAX_ERRORS",
+    "STREAM_MAX_FILE_BYTES",
+    "STREAM_MAX_ROWS",
 ]
 
 #: Largest ``datapackage.json`` (or Table Schema file) read, in bytes. Check ``descriptor_size``.
@@ -51,3 +55,12 @@ MAX_COLUMNS = 1_000
 #: Errors kept in full in a report; beyond them only a count per table,
 #: check and column is kept (``ValidationReport.omitted``).
 MAX_ERRORS = 10_000
+
+#: Largest resource file that the streaming engine (``engine="duckdb"``,
+#: :mod:`usjapan_data.streaming`) reads in place, in bytes: it is hashed in
+#: chunks and never held in memory, so only the disk bounds it. Check ``file_size``.
+STREAM_MAX_FILE_BYTES = 2**40
+
+#: Most rows in one table read in place by the streaming engine (DuckDB
+#: spills to disk beyond its memory limit). Check ``row_count``.
+STREAM_MAX_ROWS = 10_000_000_000

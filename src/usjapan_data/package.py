@@ -45,7 +45,7 @@ from usjapan_data import limits, schema
 from usjapan_data.conform import usable_dictionary
 from usjapan_data.report import Findings
 
-__all__ = ["read_package", "file_hash", "unsafe_path"]
+__all__ = ["read_package", "file_hash", "open_checked", "unsafe_path"]
 
 _HASH = re.compile(r"^(?:(md5|sha1|sha256|sha512):)?([0-9a-fA-F]+)$")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -139,6 +139,36 @@ def _read_bytes(path: Path, limit: int, inside: Path | None, check_size: str) ->
     With ``inside``, the file actually opened must lie in that folder and not
     be hidden there (a symlink is judged by where it leads).
     """
+    fd, info = open_checked(path, inside)
+    try:
+        if info.st_size > limit:
+            raise Refused(check_size, f"is {info.st_size} bytes, more than the {limit} bytes "
+                          "read at most", found=str(info.st_size), expected=f"at most {limit} bytes")
+        chunks, size = [], 0
+        while True:
+            chunk = os.read(fd, min(2**24, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise Refused(check_size, f"grew beyond the {limit} bytes read at most while read",
+                              expected=f"at most {limit} bytes")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise Refused("file_readable", f"cannot be read: {_os_reason(exc)}",
+                      expected="a readable file") from None
+    finally:
+        os.close(fd)
+
+
+def open_checked(path: Path, inside: Path | None) -> tuple[int, os.stat_result]:
+    """Open ``path`` for reading; return the descriptor and its ``fstat``, or raise Refused.
+
+    Refuses anything but a regular file; with ``inside``, a file that is not
+    in that folder or is hidden there (a symlink is judged by where it
+    leads). The caller closes the descriptor.
+    """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) \
         | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     try:
@@ -162,25 +192,14 @@ def _read_bytes(path: Path, limit: int, inside: Path | None, check_size: str) ->
         if not stat.S_ISREG(info.st_mode):
             raise Refused("file_readable", "is not a regular file (a folder, FIFO, device or socket)",
                           expected="a regular file")
-        if info.st_size > limit:
-            raise Refused(check_size, f"is {info.st_size} bytes, more than the {limit} bytes "
-                          "read at most", found=str(info.st_size), expected=f"at most {limit} bytes")
-        chunks, size = [], 0
-        while True:
-            chunk = os.read(fd, min(2**24, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                raise Refused(check_size, f"grew beyond the {limit} bytes read at most while read",
-                              expected=f"at most {limit} bytes")
-        return b"".join(chunks)
+        return fd, info
     except OSError as exc:
+        os.close(fd)
         raise Refused("file_readable", f"cannot be read: {_os_reason(exc)}",
                       expected="a readable file") from None
-    finally:
+    except BaseException:
         os.close(fd)
+        raise
 
 
 class _DuplicateKey(ValueError):
@@ -642,7 +661,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:160]}"
 
 
-def read_package(path: Path, out: Findings) -> dict[str, pa.Table] | None:
+def read_package(path: Path, out: Findings, read: Any = None) -> dict[str, pa.Table] | None:
     """Read every table of a package, reporting descriptor and file problems to ``out``.
 
     Returns
@@ -651,8 +670,10 @@ def read_package(path: Path, out: Findings) -> dict[str, pa.Table] | None:
         The tables of the dataset that could be read, each parsed from the
         bytes that were hashed (None when the descriptor itself is unusable).
         Other resources are checked (path, file, hash, parsing within the
-        limits) but not returned.
+        limits) but not returned. ``read`` replaces the reader of one
+        resource (:mod:`usjapan_data.streaming` reads Parquet files in place).
     """
+    read = read or _read_resource
     found = _read_descriptor(Path(path), out)
     if found is None:
         return None
@@ -664,7 +685,7 @@ def read_package(path: Path, out: Findings) -> dict[str, pa.Table] | None:
         known = name in schema.TABLES
         out.failed.add(name)  # until the file is read
         try:
-            table = _read_resource(name, resource, base, budget, out)
+            table = read(name, resource, base, budget, out)
         except Refused as exc:
             where = {"file": desc_name} if exc.in_descriptor else {}
             out.add(name, exc.check, f"resource {name!r}: {exc.message}" if exc.in_descriptor

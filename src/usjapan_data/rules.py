@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from usjapan_data import schema
+from usjapan_data.conform import show
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -59,7 +60,8 @@ def _report(add: Callable[..., None], table: str, check: str, mask: np.ndarray,
             column: str, found: pd.Series, expected: str, message: str) -> None:
     rows = np.flatnonzero(mask)
     if len(rows):
-        add(table, check, rows, column, lambda kept: found.iloc[kept].astype(str).tolist(),
+        # shown as every other finding: astype(str) would depend on the pandas version
+        add(table, check, rows, column, lambda kept: [show(v) for v in found.iloc[kept].tolist()],
             expected, f"{table}: {message}")
 
 

@@ -195,8 +195,12 @@ def _blank(values: pd.Series) -> pd.Series:
     return missing
 
 
-def _conform_table(name: str, frame: pd.DataFrame, out: Findings) -> _Table | None:
-    """Conform a table to its model (None when columns are missing), then check its values."""
+def _conform_table(name: str, frame: pd.DataFrame, out: Findings, checks: bool = True) -> _Table | None:
+    """Conform a table to its model (None when columns are missing), then check its values.
+
+    With ``checks=False`` only the columns and the types are checked (the
+    SQL engines of :mod:`usjapan_data.streaming` check the values).
+    """
     specs = schema.column_specs(schema.TABLES[name])
     names = [s.name for s in specs]
     present = [c for c in frame.columns]
@@ -231,7 +235,8 @@ def _conform_table(name: str, frame: pd.DataFrame, out: Findings) -> _Table | No
             mask = np.zeros(n, dtype=bool)
             mask[problem.rows] = True
             table.report(problem.check, spec.name, mask, problem.found, problem.expected)
-    _value_checks(table, specs)
+    if checks:
+        _value_checks(table, specs)
     return table
 
 
@@ -405,6 +410,17 @@ def _missing(out: Findings, table: str, covered: np.ndarray, key: pd.Series, che
 # --------------------------------------------------------------------------
 
 
+def _pandas_or_finding(name: str, frame: Any, out: Findings) -> pd.DataFrame | None:
+    """The table as pandas, or None when its own library cannot convert it (a finding)."""
+    try:
+        return _to_pandas(frame)
+    except Exception as exc:
+        out.add(name, "table_type", f"table {name!r}: {type(exc).__name__}: "
+                f"{str(exc).splitlines()[0][:200] if str(exc) else ''}",
+                expected="a pandas or polars DataFrame or a pyarrow Table")
+        return None
+
+
 def _check_tables(frames: Mapping[Any, Any], out: Findings, rows: dict[str, int]) -> None:
     checked: dict[str, _Table] = {}
     for name in frames:
@@ -418,12 +434,8 @@ def _check_tables(frames: Mapping[Any, Any], out: Findings, rows: dict[str, int]
             out.add(name, "table_present", f"required table {name!r} is missing",
                     expected=f"a table {name}")
             continue
-        try:
-            frame = _to_pandas(frames[name])
-        except Exception as exc:  # a frame its own library cannot convert is a finding
-            out.add(name, "table_type", f"table {name!r}: {type(exc).__name__}: "
-                    f"{str(exc).splitlines()[0][:200] if str(exc) else ''}",
-                    expected="a pandas or polars DataFrame or a pyarrow Table")
+        frame = _pandas_or_finding(name, frames[name], out)
+        if frame is None:
             continue
         rows[name] = len(frame)
         table = _conform_table(name, frame, out)
@@ -457,7 +469,8 @@ def validate_package(path: str | os.PathLike[str], source: str | None = None
     return out.report(str(path) if source is None else source, rows), tables or {}
 
 
-def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None) -> ValidationReport:
+def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None, *,
+             engine: str = "pandas", **options: Any) -> ValidationReport:
     """Validate the installed package, a data package on disk, or tables in memory.
 
     Parameters
@@ -467,6 +480,15 @@ def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None) -
         ``datapackage.json`` or a folder holding one (Parquet or CSV
         resources). A mapping of table name to pandas DataFrame, polars
         DataFrame or LazyFrame, or pyarrow Table validates those tables.
+    engine : {"pandas", "duckdb"}, default "pandas"
+        ``"pandas"`` checks the tables in memory. ``"duckdb"`` streams: the
+        Parquet files of a package are read in place by DuckDB, in bounded
+        memory, with the checks of :mod:`usjapan_data.sqlchecks` (see
+        :mod:`usjapan_data.streaming`; needs the ``sql`` extra). The report
+        is the same.
+    **options
+        For ``engine="duckdb"``: ``memory_limit``, ``temp_directory``,
+        ``threads``, ``progress`` (see :func:`usjapan_data.streaming.validate_package`).
 
     Returns
     -------
@@ -487,6 +509,19 @@ def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None) -
     >>> usjapan_data.validate(tables).valid
     False
     """
+    if engine == "duckdb":
+        from usjapan_data import streaming
+
+        if isinstance(source, Mapping):
+            return streaming.validate_tables(source, **options)
+        if source is None:
+            from usjapan_data.loading import descriptor_path
+
+            return streaming.validate_package(descriptor_path(), "installed package", **options)
+        return streaming.validate_package(source, **options)
+    if engine != "pandas" or options:
+        raise ValueError(f"engine {engine!r} with options {sorted(options)}: the engines are 'pandas' "
+                         "(no options) and 'duckdb' (memory_limit, temp_directory, threads, progress)")
     if isinstance(source, Mapping):
         return validate_tables(source)
     if source is None:

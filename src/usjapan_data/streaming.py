@@ -1,0 +1,463 @@
+"""Validate a data package of any size on one machine: DuckDB reads the Parquet files in place.
+
+``usjapan_data.validate(path, engine="duckdb")`` (``usjapan-data validate
+DIR --engine duckdb``) gives the same report as the default engine, with
+memory bounded whatever the size of the tables:
+
+- the descriptor and the paths are checked by :mod:`usjapan_data.package`
+  (the same functions, the same findings); each Parquet file is opened once,
+  hashed in 16 MiB chunks (never read whole), and DuckDB reads that same
+  open file (``/proc/self/fd/N``), with the row positions of the file
+  (``file_row_number``);
+- the values, keys and rules are checked by the SQL of
+  :mod:`usjapan_data.sqlchecks`, generated from the table definitions, with
+  DuckDB's ``memory_limit`` (default ``2GB``), ``temp_directory`` (where it
+  spills; default a temporary folder) and ``threads`` (default: the cores);
+- the limits are those of streamed files (:data:`~usjapan_data.limits.STREAM_MAX_FILE_BYTES`,
+  :data:`~usjapan_data.limits.STREAM_MAX_ROWS`), not the in-memory ones.
+
+A Parquet file is read in place when its columns are those of the table, in
+their declared types (text or dictionary-encoded text, ``date32``, integers,
+numbers, booleans) and its footer is consistent. Anything else (a CSV file,
+a column of another type, a duplicated or extra column, an inconsistent
+footer, text that is not UTF-8) is read and conformed in memory as the
+default engine does, within the in-memory limits of :mod:`usjapan_data.limits`:
+such a file is refused beyond them, by name.
+
+Progress: with ``progress=True`` (the command line sets it on a terminal,
+never when stderr is piped or ``CI`` is set) one line per check on stderr.
+
+DuckDB is the ``sql`` extra: ``pip install "usjapan-data[sql]"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from usjapan_data import limits, schema
+from usjapan_data.report import Findings, ValidationReport
+from usjapan_data.sqlchecks import SQL_TYPES, generate, prepared
+
+__all__ = ["validate_package", "validate_tables", "DEFAULT_MEMORY_LIMIT"]
+
+#: DuckDB's memory limit unless told otherwise.
+DEFAULT_MEMORY_LIMIT = "2GB"
+_CHUNK = 2**24
+
+
+def _duckdb() -> Any:
+    try:
+        import duckdb
+    except ImportError as exc:
+        raise ImportError(
+            "validating with engine='duckdb' needs DuckDB, which the 'sql' extra installs: "
+            "pip install \"usjapan-data[sql]\"") from exc
+    return duckdb
+
+
+@dataclass
+class _Streamed:
+    """A Parquet file read in place: the open descriptor, the path DuckDB reads, its rows."""
+
+    fd: int
+    path: str
+    rows: int
+
+
+# --------------------------------------------------------------------------
+# Reading a resource: in place when it can be, else as the default engine does
+# --------------------------------------------------------------------------
+
+
+def _native(kind: str, arrow: pa.DataType) -> bool:
+    """Whether a Parquet column of this Arrow type holds the column kind as DuckDB reads it."""
+    if pa.types.is_dictionary(arrow):
+        return kind in ("text", "category") and (pa.types.is_string(arrow.value_type)
+                                                 or pa.types.is_large_string(arrow.value_type))
+    if kind in ("text", "category"):
+        return pa.types.is_string(arrow) or pa.types.is_large_string(arrow)
+    if kind == "date":
+        return pa.types.is_date32(arrow)
+    if kind == "integer":
+        return pa.types.is_signed_integer(arrow)
+    if kind == "number":
+        return pa.types.is_floating(arrow) or pa.types.is_signed_integer(arrow)
+    return kind == "boolean" and pa.types.is_boolean(arrow)
+
+
+def _hash_check(resource: dict[str, Any], fd: int, size: int) -> None:
+    """The descriptor's ``bytes`` and ``hash``, checked on the file read in chunks."""
+    from usjapan_data.package import _HASH, Refused
+
+    if "bytes" in resource and resource["bytes"] != size:
+        raise Refused("bytes", f"the file has {size} bytes, the descriptor records "
+                      f"{resource['bytes']!r}", found=str(size), expected=str(resource["bytes"]))
+    recorded = resource.get("hash")
+    if recorded is None:
+        return
+    match = _HASH.match(str(recorded))
+    if not match:
+        raise Refused("hash", f"hash {recorded!r} is not '<algorithm>:<hex>'", found=recorded,
+                      expected="sha256:<hex>", in_descriptor=True)
+    algorithm = match.group(1) or "md5"
+    digest, offset = hashlib.new(algorithm), 0
+    while chunk := os.pread(fd, _CHUNK, offset):
+        digest.update(chunk)
+        offset += len(chunk)
+    actual = digest.hexdigest()
+    if actual != match.group(2).lower():
+        raise Refused("hash", f"{algorithm} is {actual}, the descriptor records "
+                      f"{match.group(2)}; the file changed since it was recorded",
+                      found=f"{algorithm}:{actual}", expected=str(recorded))
+
+
+def _in_place(name: str, fd: int, path: str) -> int | None:
+    """The rows of a Parquet file DuckDB can read in place, or None (read it otherwise)."""
+    import pyarrow.parquet as pq
+
+    from usjapan_data.package import Refused
+
+    meta = pq.ParquetFile(path).metadata  # a corrupt file raises: reported as unreadable
+    if meta.num_columns > limits.MAX_COLUMNS:
+        return None
+    rows = meta.num_rows
+    if rows < 0 or sum(meta.row_group(i).num_rows for i in range(meta.num_row_groups)) != rows:
+        return None
+    if rows > limits.STREAM_MAX_ROWS:
+        raise Refused("row_count", f"the footer declares {rows} rows; at most "
+                      f"{limits.STREAM_MAX_ROWS} are read", found=str(rows),
+                      expected=f"at most {limits.STREAM_MAX_ROWS} rows")
+    arrow = meta.schema.to_arrow_schema()
+    kinds = {s.name: s.kind for s in schema.column_specs(schema.TABLES[name])}
+    if sorted(arrow.names) != sorted(kinds):
+        return None  # missing, extra or duplicated columns: reported as the default engine does
+    if not all(_native(kinds[f.name], f.type) for f in arrow):
+        return None
+    return rows
+
+
+def _reader(in_memory: set[str]) -> Any:
+    """The reader of one resource for :func:`usjapan_data.package.read_package`.
+
+    The tables named in ``in_memory`` are read as the default engine reads them.
+    """
+    from usjapan_data.package import (
+        Refused,
+        _declared_schema,
+        _read_resource,
+        _resource,
+        _schema_differences,
+        open_checked,
+        unsafe_path,
+    )
+
+    def read(name: str, resource: dict[str, Any], base: Path, budget: Any, out: Findings) -> Any:
+        value = resource.get("path")
+        if name not in schema.TABLES or name in in_memory or unsafe_path(base, value):
+            return _read_resource(name, resource, base, budget, out)
+        res = _resource(resource)
+        if res.format != "parquet":
+            return _read_resource(name, resource, base, budget, out)
+        if "schema" in resource:
+            declared = _declared_schema(res, base)
+            differences = _schema_differences(name, declared)
+            if differences:  # reported with the default engine's words
+                return _read_resource(name, resource, base, budget, out)
+        file = base / value
+        out.files[name] = str(file)
+        fd, info = open_checked(file, base)
+        keep = False
+        try:
+            if info.st_size > limits.STREAM_MAX_FILE_BYTES:
+                raise Refused("file_size", f"is {info.st_size} bytes, more than the "
+                              f"{limits.STREAM_MAX_FILE_BYTES} bytes read at most",
+                              found=str(info.st_size),
+                              expected=f"at most {limits.STREAM_MAX_FILE_BYTES} bytes")
+            _hash_check(resource, fd, info.st_size)
+            path = f"/proc/self/fd/{fd}" if os.path.exists(f"/proc/self/fd/{fd}") else str(file)
+            rows = _in_place(name, fd, path)
+            if rows is not None:
+                keep = True
+                return _Streamed(fd, path, rows)
+        finally:
+            if not keep:
+                os.close(fd)
+        if info.st_size > limits.MAX_FILE_BYTES:
+            raise Refused("file_size", f"is {info.st_size} bytes; a file that DuckDB cannot read "
+                          "in place (a column of another type, a column missing or extra, an "
+                          f"inconsistent footer) is read in memory, at most {limits.MAX_FILE_BYTES} "
+                          "bytes", found=str(info.st_size),
+                          expected="a Parquet file with the table's columns in their declared types")
+        return _read_resource(name, resource, base, budget, out)
+
+    return read
+
+
+# --------------------------------------------------------------------------
+# The tables as DuckDB relations
+# --------------------------------------------------------------------------
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _view_streamed(con: Any, name: str, src: _Streamed) -> None:
+    types = SQL_TYPES["duckdb"]
+    columns = [f"CAST({_q(s.name)} AS {types[s.kind]}) AS {_q(s.name)}"
+               for s in schema.column_specs(schema.TABLES[name])]
+    con.execute(f"CREATE OR REPLACE VIEW {_q(name)} AS SELECT CAST(file_row_number AS BIGINT) AS __row, "
+                f"{', '.join(columns)}, CAST(NULL AS VARCHAR) AS __bad "
+                f"FROM read_parquet({_literal(src.path)}, file_row_number = true)")
+
+
+def _conformed_arrow(name: str, table: Any) -> pa.Table:
+    """A conformed table (types checked) as Arrow, with ``__row`` and ``__bad``."""
+    columns: dict[str, pa.Array] = {}
+    n = len(next(iter(table.columns.values()))) if table.columns else 0
+    parts = []
+    for spec in schema.column_specs(schema.TABLES[name]):
+        series = table.columns[spec.name]
+        if spec.kind == "category":
+            codes = series.cat.codes.to_numpy()
+            categories = pa.array([str(c) for c in series.cat.categories], pa.string())
+            values = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), categories)
+            array = values.cast(pa.string())
+        elif spec.kind == "date":
+            array = pa.array(series.to_numpy(dtype="datetime64[ns]"), pa.timestamp("ns"),
+                             from_pandas=True).cast(pa.date32())
+        else:
+            array = pa.array(series.array, from_pandas=True)
+            target = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
+                      "text": pa.string()}[spec.kind]
+            array = array.cast(target)
+        columns[spec.name] = array
+        bad = table.bad[spec.name]
+        if bad.any():
+            parts.append(pc.if_else(pa.array(bad), spec.name + ",", ""))
+    if parts:
+        joined = pc.binary_join_element_wise(*parts, "")
+        bad_text = pc.if_else(pc.equal(joined, ""), pa.nulls(n, pa.string()),
+                              pc.binary_join_element_wise(",", joined, ""))
+    else:
+        bad_text = pa.nulls(n, pa.string())
+    return pa.table({"__row": pa.array(np.arange(n, dtype=np.int64)), **columns, "__bad": bad_text})
+
+
+# --------------------------------------------------------------------------
+# Running the checks
+# --------------------------------------------------------------------------
+
+
+class _Progress:
+    def __init__(self, on: bool, total: int) -> None:
+        self.on, self.total, self.done = on, total, 0
+
+    def step(self, what: str) -> None:
+        self.done += 1
+        if self.on:
+            sys.stderr.write(f"\rchecking {self.done}/{self.total}: {what[:60]:<60}")
+            sys.stderr.flush()
+
+    def end(self) -> None:
+        if self.on:
+            sys.stderr.write("\r" + " " * 80 + "\r")
+            sys.stderr.flush()
+
+
+def _connect(memory_limit: str | None, temp_directory: str | None, threads: int | None) -> Any:
+    duckdb = _duckdb()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    config = {
+        "memory_limit": memory_limit or DEFAULT_MEMORY_LIMIT,
+        "threads": threads or cores or 1,
+        "temp_directory": temp_directory or tempfile.mkdtemp(prefix="usjapan-duckdb-"),
+        "preserve_insertion_order": False,
+    }
+    con = duckdb.connect(":memory:", config=config)
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def _run_checks(con: Any, available: set[str], out: Findings, progress: bool) -> None:
+    """Create each table's relations once (as tables, but the conformed view of the file), then check."""
+    checks = [c for c in generate("duckdb") if set(c.tables) <= available]
+    relations = [r for r in prepared("duckdb") if r[0] in available]
+    bar = _Progress(progress, len(relations) + len(checks))
+    try:
+        for table, name, sql in relations:
+            bar.step(f"{table}: preparing")
+            kind = "VIEW" if name.endswith("__c") else "TEMP TABLE"
+            con.execute(f"CREATE OR REPLACE {kind} {_q(name)} AS {sql}")
+        for check in checks:
+            bar.step(f"{check.table}: {check.check} {check.column or ''}")
+            _collect(con, check, out)
+    finally:
+        bar.end()
+
+
+def _collect(con: Any, check: Any, out: Findings) -> None:
+    """Add the findings of one check: the first rows in full (as many as fit), the rest counted."""
+    from usjapan_data.conform import show
+
+    result = con.execute(f"SELECT row, found FROM ({check.body}) AS f ORDER BY row")
+    key = (check.table, check.check, check.column)
+    while True:
+        batch = result.fetchmany(100_000)
+        if not batch:
+            break
+        room = max(0, limits.MAX_ERRORS - len(out.records))
+        kept, rest = batch[:room], len(batch) - min(room, len(batch))
+        if kept:
+            rows = np.array([r for r, _ in kept], dtype=np.int64)
+            if check.found_repr:
+                found = ["null" if f is None else repr(f) for _, f in kept]
+            else:
+                found = [show(f) for _, f in kept]
+            out.add_rows(check.table, check.check, rows, check.column,
+                         lambda taken, found=found: found[: len(taken)], check.expected, check.message)
+        if rest:
+            out.omitted[key] += rest
+
+
+def _check(sources: Mapping[Any, Any], out: Findings, rows: dict[str, int], con: Any,
+           progress: bool) -> None:
+    from usjapan_data.validation import _conform_table, _pandas_or_finding
+
+    for name in sources:
+        if name not in schema.TABLES:
+            out.add(str(name), "unknown_table", f"unknown table {name!r}; the tables are "
+                    f"{', '.join(schema.TABLES)}", found=name, expected="a table of the dataset")
+    available: set[str] = set()
+    for name in schema.TABLES:
+        if name not in sources:
+            if name not in out.failed:
+                out.add(name, "table_present", f"required table {name!r} is missing",
+                        expected=f"a table {name}")
+            continue
+        source = sources[name]
+        if isinstance(source, _Streamed):
+            rows[name] = source.rows
+            _view_streamed(con, name, source)
+            available.add(name)
+            continue
+        frame = _pandas_or_finding(name, source, out)
+        if frame is None:
+            continue
+        rows[name] = len(frame)
+        table = _conform_table(name, frame, out, checks=False)
+        if table is None:
+            continue
+        con.register(f"{name}__arrow", _conformed_arrow(name, table))
+        con.execute(f"CREATE OR REPLACE VIEW {_q(name)} AS SELECT * FROM {_q(name + '__arrow')}")
+        available.add(name)
+    _run_checks(con, available, out, progress)
+
+
+def validate_tables(tables: Mapping[str, Any], source: str = "tables", *,
+                    memory_limit: str | None = None, temp_directory: str | None = None,
+                    threads: int | None = None, progress: bool = False) -> ValidationReport:
+    """Validate tables in memory with DuckDB: types conformed as by default, the rest in SQL."""
+    con = _connect(memory_limit, temp_directory, threads)
+    out, rows = Findings(), {}
+    try:
+        _check(tables, out, rows, con, progress)
+    finally:
+        con.close()
+    return out.report(source, rows)
+
+
+def validate_package(path: str | os.PathLike[str], source: str | None = None, *,
+                     memory_limit: str | None = None, temp_directory: str | None = None,
+                     threads: int | None = None, progress: bool = False) -> ValidationReport:
+    """Validate a data package on disk with bounded memory (see the module's description).
+
+    Parameters
+    ----------
+    path : path-like
+        A ``datapackage.json`` or a folder holding one.
+    source : str, optional
+        What the report says was validated (default: the path).
+    memory_limit : str, optional
+        DuckDB's ``memory_limit`` (default ``"2GB"``); beyond it DuckDB spills.
+    temp_directory : str, optional
+        Where DuckDB spills (default: a new temporary folder).
+    threads : int, optional
+        DuckDB's threads (default: the cores this process may use).
+    progress : bool, default False
+        One line per check on stderr.
+
+    Returns
+    -------
+    ValidationReport
+        The same report as the default engine's.
+
+    Raises
+    ------
+    ImportError
+        When DuckDB is not installed (the ``sql`` extra).
+
+    Examples
+    --------
+    >>> import usjapan_data
+    >>> usjapan_data.validate(usjapan_data.descriptor_path(), engine="duckdb").valid
+    True
+    """
+    from usjapan_data.package import read_package
+
+    con = _connect(memory_limit, temp_directory, threads)
+    out, rows = Findings(), {}
+    sources: dict[str, Any] = {}
+    in_memory: set[str] = set()
+    try:
+        while True:
+            mark = (len(out.records), dict(out.omitted), set(out.failed), dict(out.files))
+            read = read_package(Path(path), out, _reader(in_memory))
+            sources = read or {}
+            if read is None:
+                break
+            try:
+                _check(sources, out, rows, con, progress)
+                break
+            except _duckdb().InvalidInputException as exc:
+                # text that is not UTF-8: DuckDB refuses the file; read it as the default engine does
+                broken = [n for n, s in sources.items() if isinstance(s, _Streamed)
+                          and s.path in str(exc)]
+                if not broken or "encoding" not in str(exc):
+                    raise
+                del out.records[mark[0]:]
+                out.omitted.clear()
+                out.omitted.update(mark[1])
+                out.failed, out.files = mark[2], mark[3]
+                rows.clear()
+                _close(sources)
+                in_memory.update(broken)
+    finally:
+        _close(sources)
+        con.close()
+    return out.report(str(path) if source is None else source, rows)
+
+
+def _close(sources: Mapping[str, Any]) -> None:
+    for value in sources.values():
+        if isinstance(value, _Streamed):
+            try:
+                os.close(value.fd)
+            except OSError:
+                pass
