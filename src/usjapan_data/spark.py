@@ -45,10 +45,13 @@ import os
 import re
 import shutil
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from usjapan_data import limits, schema
 from usjapan_data.report import Findings, ValidationReport
@@ -112,13 +115,13 @@ def _session(spark: SparkSession | None) -> SparkSession:
 # --------------------------------------------------------------------------
 
 
-#: Checks run in one Spark job (a UNION ALL of their queries).
-_BATCH = 40
+#: Checks submitted to Spark at once (from as many driver threads).
+_PARALLEL = 4
 
 
 @dataclass(frozen=True)
 class _Check:
-    """A check of the runner's own, shaped as :class:`usjapan_data.sqlchecks.SqlCheck`."""
+    """A type check of the runner's own, shaped as :class:`usjapan_data.sqlchecks.SqlCheck`."""
 
     table: str
     check: str
@@ -126,82 +129,73 @@ class _Check:
     expected: str
     message: str
     sql: str
+    tables: tuple[str, ...] = ()
+    number: bool = False  # found is a double's text, shown as Python shows the float
 
 
 @dataclass(frozen=True)
 class _Typed:
-    """A column's SQL in the view, and (when its Spark type can hold wrong values) the rows to report."""
+    """A column's SQL in the view, and (when its Spark type can hold wrong values) the rows to report.
+
+    ``found`` is the value as text; with ``number`` it is a double's text,
+    shown as Python shows the float (``1e+30``, ``nan``), as the default engine does.
+    """
 
     value: str
     bad: str | None = None  # SQL: true where the value is not of the column's kind
-    found: str | None = None  # SQL: the value as the report shows it
+    found: str | None = None
     expected: str | None = None
+    number: bool = False
 
 
 def _quote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def _double_text(c: str) -> str:
-    # as Python's str(float) for the values the checks report: nan, inf, -inf
-    return (f"CASE WHEN isnan({c}) THEN 'nan' WHEN {c} = double('inf') THEN 'inf' "
-            f"WHEN {c} = double('-inf') THEN '-inf' ELSE CAST({c} AS STRING) END")
-
-
 def _conform(spec: ColumnSpec, kind: DataType) -> _Typed | None:
-    """How a column of Spark type ``kind`` becomes the model's ``spec`` (None: it cannot)."""
+    """How a column of Spark type ``kind`` becomes the model's ``spec`` (None: it cannot).
+
+    Only what the generated SQL cannot see is checked here: a time of day in a
+    timestamp, a fraction or a NaN in an integer column. NaN in a number and
+    dates pandas cannot hold are checked by :mod:`usjapan_data.sqlchecks`.
+    """
     from pyspark.sql import types as T
 
     c = _quote(spec.name)
+    target = _spark_type(spec)
     if isinstance(kind, T.NullType):
-        sql = {"text": "STRING", "category": "STRING", "date": "DATE", "integer": "BIGINT",
-               "number": "DOUBLE", "boolean": "BOOLEAN"}[spec.kind]
-        return _Typed(f"CAST(NULL AS {sql})")
+        return _Typed(f"CAST(NULL AS {target})")
     if spec.kind in ("text", "category"):
         return _Typed(c) if isinstance(kind, (T.StringType, T.VarcharType, T.CharType)) else None
     if spec.kind == "boolean":
         return _Typed(c) if isinstance(kind, T.BooleanType) else None
     if spec.kind == "date":
         if isinstance(kind, T.DateType):
-            outside = f"({c} < DATE'{_FIRST_DAY}' OR {c} > DATE'{_LAST_DAY}')"
-            return _Typed(f"CASE WHEN {outside} THEN NULL ELSE {c} END", outside,
-                          f"CAST({c} AS STRING)",
-                          f"a date YYYY-MM-DD from {_FIRST_DAY} to {_LAST_DAY}")
+            return _Typed(c)
         if isinstance(kind, T.TimestampNTZType):
             day = f"CAST({c} AS DATE)"
-            bad = (f"({c} <> CAST({day} AS TIMESTAMP_NTZ) OR {day} < DATE'{_FIRST_DAY}' "
-                   f"OR {day} > DATE'{_LAST_DAY}')")
-            return _Typed(f"CASE WHEN {bad} THEN NULL ELSE {day} END", bad,
-                          f"CASE WHEN {c} = CAST({day} AS TIMESTAMP_NTZ) THEN CAST({day} AS STRING) "
-                          f"ELSE CAST({c} AS STRING) END",
-                          f"a date YYYY-MM-DD from {_FIRST_DAY} to {_LAST_DAY} (no time of day)")
+            bad = f"{c} <> CAST({day} AS TIMESTAMP_NTZ)"
+            return _Typed(f"CASE WHEN {bad} THEN NULL ELSE {day} END", bad, f"CAST({c} AS STRING)",
+                          "a date YYYY-MM-DD (found a time of day)")
         return None  # a timestamp with a time zone is not a date; text is not a date
-    numeric = isinstance(kind, (T.ByteType, T.ShortType, T.IntegerType, T.LongType))
+    integral = isinstance(kind, (T.ByteType, T.ShortType, T.IntegerType, T.LongType))
     floating = isinstance(kind, (T.FloatType, T.DoubleType))
     decimal = isinstance(kind, T.DecimalType)
     if spec.kind == "number":
-        if numeric or decimal:
-            return _Typed(f"CAST({c} AS DOUBLE)")
-        if floating:
-            bad = f"(isnan({c}) OR {c} IN (double('inf'), double('-inf')))"
-            return _Typed(f"CASE WHEN {bad} THEN NULL ELSE CAST({c} AS DOUBLE) END", bad,
-                          _double_text(c), "a finite number")
-        return None
+        return _Typed(f"CAST({c} AS DOUBLE)") if integral or floating or decimal else None
     if spec.kind == "integer":
-        low, high = _INT64
-        if numeric:
+        if integral:
             return _Typed(f"CAST({c} AS BIGINT)")
-        if floating or decimal:
-            if floating:  # compared as doubles: int64's bounds are not exact doubles
-                bad = (f"(isnan({c}) OR {c} IN (double('inf'), double('-inf')) OR {c} <> floor({c}) "
-                       f"OR {c} < {float(low)!r}D OR {c} >= {float(high) + 1!r}D)")
-                found = _double_text(c)
-            else:
-                bad = f"({c} <> floor({c}) OR {c} < {low}BD OR {c} > {high}BD)"
-                found = f"CAST({c} AS STRING)"
-            return _Typed(f"CASE WHEN {bad} THEN NULL ELSE CAST({c} AS BIGINT) END", bad, found,
-                          f"a whole number from {low} to {high}")
-        return None
+        if not (floating or decimal):
+            return None
+        # as the default engine: a decimal is taken as a double; NaN, infinities and fractions
+        # are not whole numbers; the bounds are compared as doubles (int64's are not exact doubles)
+        x = f"CAST({c} AS DOUBLE)"
+        low, high = _INT64
+        bad = (f"(isnan({x}) OR {x} IN (double('inf'), double('-inf')) OR {x} <> floor({x}) "
+               f"OR {x} < {float(low)!r}D OR {x} >= {float(high) + 1!r}D)")
+        return _Typed(f"CASE WHEN {bad} THEN NULL ELSE CAST({x} AS BIGINT) END", bad,
+                      f"CAST({x} AS STRING)", f"a whole number from {low} to {high}", number=True)
     return None
 
 
@@ -216,100 +210,29 @@ def _spark_type(spec: ColumnSpec) -> str:
 
 
 class _Run:
-    """One validation: the session, the findings, and the cells already reported."""
+    """One validation: the session, the findings, the relations registered and to drop."""
 
     def __init__(self, spark: SparkSession) -> None:
         self.spark = spark
         self.out = Findings()
         self.rows: dict[str, int] = {}
-        self.given: set[str] = set()  # tables given (checked or not)
-        self.views: dict[str, Any] = {}  # table -> the session's own view of that name (or None)
-        self.reported: set[tuple[str, int, str]] = set()  # (table, 0-based row, column)
-        self.persisted: list[DataFrame] = []
+        self.given: set[str] = set()  # the tables given (usable or not)
+        self.tables: dict[str, DataFrame] = {}  # table -> its view: columns, __row, __bad
         self.types: list[_Check] = []  # the row-by-row type checks, run before the others
-        self.prefix = f"usjapan_{os.getpid()}_{id(self)}_"
+        self.saved: dict[str, DataFrame | None] = {}  # view name -> the session's own view of it
+        self.persisted: list[DataFrame] = []
+        self.prefix = f"usjapan_data_{os.getpid()}_{id(self)}_"
 
-    def add(self, table: str, check: str, rows: list[int], founds: list[str], column: str | None,
-            expected: str, message: str, total: int | None = None) -> None:
-        """Record the rows a check found, skipping and marking cells as the default engine does."""
-        columns = [c for c in (column or "").split(", ") if c]
-        keep_rows, keep_found = [], []
-        for row, found in zip(rows, founds):
-            cells = [(table, row, c) for c in columns]
-            if check not in _UNGUARDED and any(cell in self.reported for cell in cells):
-                continue
-            keep_rows.append(row)
-            keep_found.append(found)
-            if check not in _CROSS and check not in _rules():
-                self.reported.update(cells)
-        if keep_rows:
-            import numpy as np
-
-            self.out.add_rows(table, check, np.asarray(keep_rows, dtype=np.int64), column,
-                              lambda kept: keep_found[: len(kept)], expected, message)
-        if total is not None and total > len(rows):
-            self.out.omitted[(table, check, column)] += total - len(rows)
-
-    def run(self, checks: list[Any]) -> None:
-        """Run checks in order, a batch of them per Spark job, and record what they find.
-
-        Each check brings at most MAX_ERRORS + 1 rows to the driver, the first
-        by position (a top-k per check, ``row_number() ... <= k``, which
-        Spark computes before the shuffle); a check with more is counted.
-        """
-        cap = limits.MAX_ERRORS
-        for start in range(0, len(checks), _BATCH):
-            batch = [c for c in checks[start:start + _BATCH] if c.table in self.views]
-            if not batch:
-                continue
+    def view(self, name: str, frame: DataFrame) -> None:
+        """Register a temporary view; a view of the session's own by that name comes back after."""
+        if name not in self.saved:
+            self.saved[name] = None
             try:
-                got = self._batch(batch, cap)
-            except Exception as exc:
-                if _missing_view(exc) in (None, *self.views):
-                    raise
-                batch = [c for c in batch if self._runs(c)]  # drop checks on a missing table
-                got = self._batch(batch, cap) if batch else {}
-            for number, check in enumerate(batch):
-                rows, founds = got.get(number, ([], []))
-                total = None
-                if len(rows) > cap:
-                    rows, founds = rows[:cap], founds[:cap]
-                    total = self.spark.sql(f"SELECT count(*) FROM ({check.sql}) AS c").collect()[0][0]
-                self.add(check.table, check.check, rows, founds, check.column, check.expected,
-                         check.message, total)
-
-    def _batch(self, batch: list[Any], cap: int) -> dict[int, tuple[list[int], list[str]]]:
-        union = " UNION ALL ".join(
-            f"SELECT {n} AS k, `row`, `found` FROM ({c.sql}) AS c{n}" for n, c in enumerate(batch))
-        rows = self.spark.sql(
-            f"SELECT k, `row`, `found` FROM (SELECT k, `row`, `found`, row_number() OVER "
-            f"(PARTITION BY k ORDER BY `row`) AS n FROM ({union}) AS u) AS t WHERE n <= {cap + 1}"
-        ).collect()
-        rows.sort(key=lambda r: (r[0], r[1]))
-        got: dict[int, tuple[list[int], list[str]]] = {}
-        for k, row, found in rows:
-            entry = got.setdefault(k, ([], []))
-            entry[0].append(int(row))
-            entry[1].append("null" if found is None else str(found))
-        return got
-
-    def _runs(self, check: Any) -> bool:
-        """Whether a check's tables all have views (a table missing is reported already)."""
-        try:
-            self.spark.sql(check.sql)
-        except Exception as exc:
-            if _missing_view(exc) in (None, *self.views):
-                raise
-            return False
-        return True
-
-    def count(self) -> None:
-        """The rows of every table, in one Spark job."""
-        if self.views:
-            union = " UNION ALL ".join(f"SELECT '{t}' AS t, count(*) AS n FROM {_quote(t)}"
-                                       for t in self.views)
-            self.rows.update({t: int(n) for t, n in self.spark.sql(union).collect()})
-            self.rows = {t: self.rows[t] for t in schema.TABLES if t in self.rows}
+                if self.spark.catalog.getTable(name).isTemporary:
+                    self.saved[name] = self.spark.table(name)
+            except Exception:  # no such table or view
+                pass
+        frame.createOrReplaceTempView(name)
 
     def table(self, name: str, frame: DataFrame, row: str | None) -> None:
         """Check the columns of ``frame`` against the model, then register its view.
@@ -339,7 +262,7 @@ class _Run:
         if missing:
             return
         types = {f.name: f.dataType for f in frame.schema.fields}
-        selected, row_checks = [], []
+        selected, flags = [], []  # flags: (column, SQL true where its value is reported here)
         for spec in specs:
             typed = None if spec.name in duplicated else _conform(spec, types[spec.name])
             if typed is None:
@@ -350,30 +273,27 @@ class _Run:
                             found=found, expected=_spark_type(spec))
                     out.reported_columns.add((name, spec.name))
                 selected.append(f"CAST(NULL AS {_spark_type(spec)}) AS {_quote(spec.name)}")
+                flags.append((spec.name, "TRUE"))  # reported as a whole: no later check on it
                 continue
             selected.append(f"{typed.value} AS {_quote(spec.name)}")
             if typed.bad is not None:
-                row_checks.append((spec, typed))
+                flags.append((spec.name, f"COALESCE({typed.bad}, FALSE)"))
+                self.types.append(_Check(
+                    name, "type", spec.name, typed.expected or spec.expected(),
+                    f"{name}.{spec.name} has a value of the wrong type",
+                    f"SELECT `__row` AS `row`, {typed.found} AS `found` FROM {_quote(self.prefix + name)} "
+                    f"WHERE {typed.bad}", (name,), number=typed.number))
         source = self._indexed(name, frame, row)
-        raw = self.prefix + name + "_raw"
-        source.createOrReplaceTempView(raw)
-        for spec, typed in row_checks:
-            self.types.append(_Check(
-                name, "type", spec.name, typed.expected or spec.expected(),
-                f"{name}.{spec.name} has a value of the wrong type",
-                f"SELECT `__row` AS `row`, {typed.found} AS `found` FROM {_quote(raw)} WHERE {typed.bad}"))
-        self.views[name] = self._own_view(name)
-        self.spark.sql(f"SELECT {', '.join(selected)}, `__row` FROM {_quote(raw)}"
-                       ).createOrReplaceTempView(name)
-
-    def _own_view(self, name: str) -> DataFrame | None:
-        """The session's own temporary view of this name, to put back after validation."""
-        try:
-            if self.spark.catalog.getTable(name).isTemporary:
-                return self.spark.table(name)
-        except Exception:  # no such table or view
-            pass
-        return None
+        raw = self.prefix + name
+        self.view(raw, source)
+        if flags:  # ",col1,col2," naming the columns reported here, or NULL
+            names_sql = ", ".join(f"CASE WHEN {bad} THEN '{col}' END" for col, bad in flags)
+            bad_sql = (f"CASE WHEN {' OR '.join(bad for _, bad in flags)} THEN "
+                       f"concat(',', concat_ws(',', {names_sql}), ',') END")
+        else:
+            bad_sql = "CAST(NULL AS STRING)"
+        self.tables[name] = self.spark.sql(
+            f"SELECT `__row`, {', '.join(selected)}, {bad_sql} AS `__bad` FROM {_quote(raw)}")
 
     def _indexed(self, name: str, frame: DataFrame, row: str | None) -> DataFrame:
         from pyspark import StorageLevel
@@ -398,36 +318,80 @@ class _Run:
         position = F.element_at(start, part) + (F.col("__id") - F.shiftleft(part, 33))
         return ids.withColumn("__row", position.cast("bigint")).drop("__id")
 
+    def check(self, progress: bool) -> None:
+        """Register the views, then run the type checks and every generated check."""
+        from pyspark import StorageLevel
+
+        from usjapan_data.sqlchecks import generate, prepared
+
+        available = set(self.tables)
+        for name, frame in self.tables.items():
+            self.view(name, frame)
+        for table, name, sql in prepared("spark"):
+            if table in available:
+                relation = self.spark.sql(sql)
+                if not name.endswith("__c"):  # as DuckDB's temporary tables: computed once
+                    relation = relation.persist(StorageLevel.MEMORY_AND_DISK)
+                    self.persisted.append(relation)
+                self.view(name, relation)
+        if available:
+            union = " UNION ALL ".join(f"SELECT '{t}' AS t, count(*) AS n FROM {_quote(t)}"
+                                       for t in sorted(available))
+            counted = dict(self.spark.sql(union).collect())
+            self.rows = {t: int(counted[t]) for t in schema.TABLES if t in counted}
+        checks = [c for c in self.types + generate("spark") if set(c.tables) <= available]
+        from usjapan_data.streaming import _Progress
+
+        bar = _Progress(progress, len(checks))
+        # Spark runs jobs from several threads at once: the driver plans one query while the
+        # executors run another. The findings are recorded in the checks' order.
+        with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
+            try:
+                for check, (found_rows, total) in zip(checks, pool.map(self._query, checks)):
+                    bar.step(f"{check.table}: {check.check} {check.column or ''}")
+                    self._record(check, found_rows, total)
+            finally:
+                bar.end()
+
+    def _query(self, check: Any) -> tuple[list[tuple[int, Any]], int | None]:
+        """The first MAX_ERRORS rows a check finds, by position (a top-k), and the count when more."""
+        cap = limits.MAX_ERRORS
+        got = self.spark.sql(f"SELECT `row`, `found` FROM ({_body(check)}) AS c ORDER BY `row` "
+                             f"LIMIT {cap + 1}").collect()
+        if len(got) <= cap:
+            return [(int(r), f) for r, f in got], None
+        total = self.spark.sql(f"SELECT count(*) FROM ({_body(check)}) AS c").collect()[0][0]
+        return [(int(r), f) for r, f in got[:cap]], int(total)
+
+    def _record(self, check: Any, found_rows: list[tuple[int, Any]], total: int | None) -> None:
+        from usjapan_data.conform import show
+
+        if not found_rows:
+            return
+        if getattr(check, "found_repr", False):
+            founds = ["null" if f is None else repr(f) for _, f in found_rows]
+        elif getattr(check, "number", False):
+            founds = [show(float(f)) for _, f in found_rows]
+        else:
+            founds = [show(f) for _, f in found_rows]
+        rows = np.asarray([r for r, _ in found_rows], dtype=np.int64)
+        self.out.add_rows(check.table, check.check, rows, check.column,
+                          lambda kept: founds[: len(kept)], check.expected, check.message)
+        if total is not None:
+            self.out.omitted[(check.table, check.check, check.column)] += total - len(found_rows)
+
     def close(self) -> None:
-        for name, own in self.views.items():  # the session's own views of these names come back
+        for name, own in self.saved.items():  # the session's own views of these names come back
             self.spark.catalog.dropTempView(name)
             if own is not None:
                 own.createOrReplaceTempView(name)
-        for name in self.given:
-            self.spark.catalog.dropTempView(self.prefix + name + "_raw")
         for frame in self.persisted:
             frame.unpersist()
 
 
-def _rules() -> set[str]:
-    from usjapan_data.rules import RULES
-
-    return set(RULES)
-
-
-# --------------------------------------------------------------------------
-# Checks
-# --------------------------------------------------------------------------
-
-
-def _missing_view(exc: Exception) -> str | None:
-    """The table a query named that has no view (a table that was missing or unusable), or None."""
-    condition = getattr(exc, "getCondition", getattr(exc, "getErrorClass", lambda: None))()
-    if condition != "TABLE_OR_VIEW_NOT_FOUND":
-        return None
-    params = getattr(exc, "getMessageParameters", lambda: {})() or {}
-    name = str(params.get("relationName", "")).strip("`").split("`.`")[-1]
-    return name if name in schema.TABLES else None
+def _body(check: Any) -> str:
+    """What a check selects from the registered relations (its own SQL when it has no body)."""
+    return getattr(check, "body", "") or check.sql
 
 
 # --------------------------------------------------------------------------
@@ -636,7 +600,7 @@ def _frame_tables(run: _Run, frames: Mapping[str, Any]) -> None:
 
 
 def validate_spark(source: str | os.PathLike[str] | Mapping[str, DataFrame],
-                   spark: SparkSession | None = None) -> ValidationReport:
+                   spark: SparkSession | None = None, *, progress: bool = False) -> ValidationReport:
     """Validate tables held in Spark, or a data package read by Spark, with the same report.
 
     Parameters
@@ -651,6 +615,8 @@ def validate_spark(source: str | os.PathLike[str] | Mapping[str, DataFrame],
         The session to use; by default the active one, else a new one
         (configured by ``spark-defaults.conf`` and ``PYSPARK_SUBMIT_ARGS``
         as usual; ``local[*]`` when nothing says otherwise).
+    progress : bool, default False
+        One line on stderr, rewritten as the checks run.
 
     Returns
     -------
@@ -672,8 +638,6 @@ def validate_spark(source: str | os.PathLike[str] | Mapping[str, DataFrame],
     >>> validate_spark(frames).errors  # doctest: +SKIP
     """
     session = _session(spark)
-    from usjapan_data.sqlchecks import generate
-
     run = _Run(session)
     try:
         if isinstance(source, Mapping):
@@ -686,8 +650,7 @@ def validate_spark(source: str | os.PathLike[str] | Mapping[str, DataFrame],
             if name not in run.given and name not in run.out.failed:
                 run.out.add(name, "table_present", f"required table {name!r} is missing",
                             expected=f"a table {name}")
-        run.count()
-        run.run(run.types + generate("spark"))
+        run.check(progress)
     finally:
         run.close()
     return run.out.report(label, run.rows)
