@@ -40,7 +40,6 @@ Spark resolves column names case-insensitively unless
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -61,18 +60,12 @@ if TYPE_CHECKING:
     from pyspark.sql.types import DataType
 
     from usjapan_data.parsing import ColumnSpec
-    from usjapan_data.sqlchecks import SqlCheck
 
 __all__ = ["SparkUnavailable", "validate_spark"]
 
 _URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
-#: Checks across tables that do not skip a cell an earlier check reported (as in the default engine).
-_UNGUARDED = {"evidence", "committer", "addressee", "grouping_kind"}
-#: Checks whose finding leaves its cells reported, so that later checks skip them.
-_CROSS = {"primary_key", "foreign_key"} | _UNGUARDED
+#: The bounds of the model's integers (Int64).
 _INT64 = (-(2**63), 2**63 - 1)
-#: The days pandas' datetime64[ns] holds in full: the default engine's date range.
-_FIRST_DAY, _LAST_DAY = "1677-09-22", "2262-04-11"
 
 
 class SparkUnavailable(RuntimeError):
