@@ -93,6 +93,8 @@ def _validate(args: argparse.Namespace) -> int:
     if args.engine == "duckdb":
         progress = sys.stderr.isatty() and not os.environ.get("CI")
         report = validate(args.path, engine="duckdb", progress=progress)
+    elif args.engine == "spark":
+        report = validate(args.path, engine="spark", progress=sys.stderr.isatty() and not os.environ.get("CI"))
     else:
         report = validate(args.path)
     if args.format == "json":
@@ -263,6 +265,7 @@ examples:
   usjapan-data validate my-copy/ --format github           annotations in GitHub Actions
   usjapan-data validate my-copy/ --limit 200               show up to 200 errors
   usjapan-data validate big-copy/ --engine duckdb          any size, in bounded memory
+  usjapan-data validate hdfs://nn/pkg/ --engine spark      Parquet on a cluster, read by Spark
 
 exit codes: 0 valid, 1 invalid (any data or file error), 2 usage error""",
     "describe": """\
@@ -339,9 +342,10 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--format", choices=["text", "json", "github"], default="text",
                      help="text (default), json (one document), github (Actions annotations)")
     val.add_argument("--limit", type=_count, default=50, help="errors shown in text format (default 50)")
-    val.add_argument("--engine", choices=["pandas", "duckdb"], default="pandas",
+    val.add_argument("--engine", choices=["pandas", "duckdb", "spark"], default="pandas",
                      help="pandas (default: in memory) or duckdb (streams Parquet files in bounded "
-                     "memory, any size; progress on a terminal; needs the sql extra)")
+                     "memory, any size; progress on a terminal; needs the sql extra) or spark "
+                     "(PATH any URI Spark reads, e.g. hdfs://; needs the spark extra and Java 17)")
     val.set_defaults(func=_validate)
 
     from usjapan_data.descriptor import FORMATS

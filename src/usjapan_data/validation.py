@@ -582,7 +582,7 @@ def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None, *
         ``datapackage.json`` or a folder holding one (Parquet or CSV
         resources). A mapping of table name to pandas DataFrame, polars
         DataFrame or LazyFrame, or pyarrow Table validates those tables.
-    engine : {"pandas", "duckdb"}, default "pandas"
+    engine : {"pandas", "duckdb", "spark"}, default "pandas"
         ``"pandas"`` checks the tables in memory. ``"duckdb"`` streams: the
         Parquet files of a package are read in place by DuckDB, in bounded
         memory, with the checks of :mod:`usjapan_data.sqlchecks` (see
@@ -591,6 +591,9 @@ def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None, *
     **options
         For ``engine="duckdb"``: ``memory_limit``, ``temp_directory``,
         ``threads``, ``progress`` (see :func:`usjapan_data.streaming.validate_package`).
+        For ``engine="spark"``: ``spark`` (a SparkSession), ``progress``; the source may
+        also be a mapping of Spark DataFrames or any URI Spark reads
+        (see :func:`usjapan_data.spark.validate_spark`; needs the ``spark`` extra).
 
     Returns
     -------
@@ -621,9 +624,18 @@ def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None, *
 
             return streaming.validate_package(descriptor_path(), "installed package", **options)
         return streaming.validate_package(source, **options)
+    if engine == "spark":
+        from usjapan_data.spark import validate_spark
+
+        if source is None:
+            from usjapan_data.loading import descriptor_path
+
+            source = descriptor_path()
+        return validate_spark(source, **options)
     if engine != "pandas" or options:
         raise ValueError(f"engine {engine!r} with options {sorted(options)}: the engines are 'pandas' "
-                         "(no options) and 'duckdb' (memory_limit, temp_directory, threads, progress)")
+                         "(no options), 'duckdb' (memory_limit, temp_directory, threads, progress) "
+                         "and 'spark' (spark, progress)")
     if isinstance(source, Mapping):
         return validate_tables(source)
     if source is None:
