@@ -79,11 +79,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pandera
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from usjapan_data import schema
+from usjapan_data import schema  # first: it imports pandera (see the note there)
+
+import pandera.pandas as pandera  # noqa: E402  isort: skip
 from usjapan_data.parsing import ColumnSpec
 
 __all__ = ["Definition", "Extension", "SchemaProblem", "Text", "core_definition", "declare",

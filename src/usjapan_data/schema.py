@@ -11,12 +11,20 @@ checks the keys across tables.
 Importing this module imports pandera; the loaders do not.
 """
 
+import warnings
 from collections.abc import Sequence
 from functools import lru_cache
 
 import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
+
+# With pyspark installed (the spark extra), pandera imports pyspark.pandas, now and when
+# it builds a schema, and pyspark.pandas warns each time that it does not support pandas 3.
+# Nothing here uses pyspark.pandas (the Spark engine runs Spark SQL): that one warning is
+# silenced, by its message, and no other.
+warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+
+import pandera.pandas as pa  # noqa: E402
+from pandera.typing import Series  # noqa: E402
 
 from usjapan_data.parsing import ColumnSpec
 
