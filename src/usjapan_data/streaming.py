@@ -186,21 +186,31 @@ def _reader(in_memory: set[str]) -> Any:
                               found=str(info.st_size),
                               expected=f"at most {limits.STREAM_MAX_FILE_BYTES} bytes")
             path = f"/proc/self/fd/{fd}" if os.path.exists(f"/proc/self/fd/{fd}") else str(file)
-            rows = _in_place(name, fd, path)
-            if rows is not None:  # else read by the default reader, which checks the hash
+
+            def integrity() -> None:
                 _integrity(name, resource, b"", out, desc_name, info.st_size, _digest(fd))
+
+            try:
+                rows = _in_place(name, fd, path)
+            except Exception:  # a corrupt file: reported as unreadable, after its hash
+                integrity()
+                raise
+            if rows is not None:
+                integrity()
                 keep = True
                 return _Streamed(fd, path, rows)
+            if info.st_size > limits.MAX_FILE_BYTES:
+                integrity()
+                raise Refused("file_size", f"is {info.st_size} bytes; a file that DuckDB cannot "
+                              "read in place (a column of another type, a column missing or "
+                              "extra, an inconsistent footer) is read in memory, at most "
+                              f"{limits.MAX_FILE_BYTES} bytes", found=str(info.st_size),
+                              expected="a Parquet file with the table's columns in their "
+                              "declared types")
         finally:
             if not keep:
                 os.close(fd)
-        if info.st_size > limits.MAX_FILE_BYTES:
-            raise Refused("file_size", f"is {info.st_size} bytes; a file that DuckDB cannot read "
-                          "in place (a column of another type, a column missing or extra, an "
-                          f"inconsistent footer) is read in memory, at most {limits.MAX_FILE_BYTES} "
-                          "bytes", found=str(info.st_size),
-                          expected="a Parquet file with the table's columns in their declared types")
-        return default()
+        return default()  # it checks the hash of the bytes it reads
 
     return read
 
