@@ -168,3 +168,35 @@ def test_without_pyspark_a_clear_error(monkeypatch, capsys):
     assert main(["validate", "--engine", "spark"]) == 1
     err = capsys.readouterr().err
     assert "SparkUnavailable" in err and "pip install" in err and "Traceback" not in err
+
+
+def test_an_extended_copy_is_never_valid_through_spark(spark, tmp_path):
+    """Spark checks the dataset's own tables: a copy that adds a table is an `engine` error
+    naming it (the default engine validates it), never VALID; an edited file reports its hash
+    and its content."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    package = copy_package(tmp_path / "pkg")
+    pq.write_table(pa.table({"region_id": ["RGN-001"]}), package / "data" / "regions.parquet")
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"].append({"name": "regions", "path": "data/regions.parquet",
+                                    "format": "parquet", "schema": {"fields": [
+                                        {"name": "region_id", "type": "string"}]}})
+    (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    report = validate_spark(package, spark)
+    assert not report.valid
+    assert list(report.errors.loc[report.errors["table"] == "regions", "check"]) == ["engine"]
+
+    edited = copy_package(tmp_path / "edited")
+    events = pq.read_table(edited / "data" / "events.parquet")
+    column = events.schema.get_field_index("title")
+    titles = events["title"].to_pylist()
+    titles[0] = ""
+    pq.write_table(events.set_column(column, events.schema.field("title"),
+                                     pa.array(titles, events.schema.field("title").type)),
+                   edited / "data" / "events.parquet")
+    checks = sorted(validate_spark(edited, spark).errors["check"])
+    assert checks == sorted(validate(edited).errors["check"]) == ["hash", "required"]

@@ -413,11 +413,11 @@ def _remote_bytes(spark: SparkSession, uri: str, limit: int, check: str) -> byte
 
 def _descriptor(run: _Run, source: str) -> tuple[str, dict[str, Any]] | None:
     """The package's base (a URI ending in /) and its descriptor; findings when unusable."""
-    from usjapan_data.package import Refused, _parse_json, _read_descriptor
+    from usjapan_data.package import Refused, _parse_json, read_descriptor
 
     if not _URI.match(source) or source.startswith("file://"):
         local = Path(source.removeprefix("file://")) if source.startswith("file://") else Path(source)
-        found = _read_descriptor(local, run.out)
+        found = read_descriptor(local, run.out)
         if found is None:
             return None
         return found[0].parent.resolve().as_uri() + "/", found[1]
@@ -453,8 +453,17 @@ def _check_resource(run: _Run, name: str, resource: dict[str, Any], base: str
     if reason:
         raise Refused("unsafe_path", f"path {reason}", found=value,
                       expected="a relative path inside the package", in_descriptor=True)
+    from usjapan_data.extension import is_table, split_core
+
     res = _resource(resource)
-    if res.format != "parquet":
+    if name not in schema.TABLES and is_table(resource):
+        raise Refused("engine", "the copy adds this table; the spark engine validates the "
+                      "dataset's own tables, so a copy that adds tables or columns is "
+                      "validated by the default engine (`usjapan-data validate DIR`)",
+                      found=name, expected="the dataset's tables only", in_descriptor=True)
+    if name not in schema.TABLES:  # a file (a codebook): its hash is checked, nothing is read
+        pass
+    elif res.format != "parquet":
         raise Refused("format", f"format {res.format!r}: the spark engine reads Parquet "
                       "resources; validate CSV with the default engine", found=res.format,
                       expected="parquet", in_descriptor=True)
@@ -473,7 +482,18 @@ def _check_resource(run: _Run, name: str, resource: dict[str, Any], base: str
                 raise Refused("schema", f"schema {declared!r}: {exc.message}", found=declared,
                               expected=exc.expected, in_descriptor=True) from None
             declared = _parse_json(data, f"schema {declared!r}")
-        differences = _schema_differences(name, declared)
+        if not isinstance(declared, dict):
+            raise Refused("schema", "the schema is neither an object nor a path", found=declared,
+                          expected="a Table Schema", in_descriptor=True)
+        core, extra = split_core(name, declared)
+        if extra is not None:
+            raise Refused("engine", "the copy declares columns beyond the table definition; "
+                          "the spark engine validates the dataset's own columns, so such a "
+                          "copy is validated by the default engine (`usjapan-data validate DIR`)",
+                          found=", ".join(f["name"] for f in extra.get("fields", [])
+                                          if isinstance(f, dict) and "name" in f) or "extra fields",
+                          expected="the table's own fields", in_descriptor=True)
+        differences = _schema_differences(name, core)
         if differences:
             raise Refused("schema", "its schema differs from the table definition of usjapan-data, "
                           f"which validation applies: {'; '.join(differences[:3])}",
@@ -554,10 +574,11 @@ def _package_tables(run: _Run, source: str) -> None:
                 if actual is None:
                     frame = run.spark.read.parquet(uri)  # says why the file cannot be read
                     raise Refused("file_readable", "cannot be read", expected="a readable file")
-                if actual != expected:
-                    raise Refused("hash", f"{algorithm} is {actual}, the descriptor records "
-                                  f"{expected}; the file changed since it was recorded",
-                                  found=f"{algorithm}:{actual}", expected=recorded)
+                if actual != expected:  # a finding; the content is still validated
+                    run.out.add(name, "hash", f"{algorithm} is {actual}, the descriptor records "
+                                f"{expected}; the file changed since it was recorded (its content "
+                                "is validated as it is; `usjapan-data rehash` records the new hash)",
+                                found=f"{algorithm}:{actual}", expected=recorded)
             if name not in schema.TABLES:
                 run.out.failed.discard(name)
                 continue
