@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -121,13 +122,28 @@ def _frictionless(package: Path) -> dict:
     return json.loads(result.stdout)
 
 
+def _frictionless_errors(package: Path) -> list[tuple]:
+    """frictionless's errors as (resource, row, field, type), less one defect of its own.
+
+    Under pandas 2, frictionless 5 reads a null number of a Parquet file as the
+    cell "nan" (its pandas parser tests ``value is np.nan``, and pandas 2 hands
+    it another NaN object), then checks it against ``minimum``. The copy is
+    valid; only those errors are set aside, and only under pandas 2.
+    """
+    errors = [(task["name"], error.get("rowNumber"), error.get("fieldName"), error["type"], error.get("cell"))
+              for task in _frictionless(package)["tasks"] for error in task["errors"]]
+    if int(pd.__version__.split(".")[0]) < 3:
+        errors = [error for error in errors if error[4] != "nan"]
+    return [error[:4] for error in errors]
+
+
 def test_a_valid_added_table_and_a_declared_column_are_valid(extended, capsys):
     report = validate(extended)
     assert report.valid, str(report)
     assert report.rows["regions"] == 3
     assert main(["validate", str(extended)]) == 0
     assert "regions" in capsys.readouterr().out
-    assert _frictionless(extended)["valid"] is True
+    assert _frictionless_errors(extended) == []
 
 
 def test_a_valid_added_csv_table_is_valid(tmp_path):

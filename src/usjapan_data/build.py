@@ -28,7 +28,6 @@ same for the figure drawn from the same inputs by another matplotlib.
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +39,7 @@ from usjapan_data.citation import citation_cff
 from usjapan_data.codebook import codebook, summary
 from usjapan_data.descriptor import datapackage, dumps, table_schema
 from usjapan_data.figures import PLOT_EXTRA, same_svg, timeline_svg
+from usjapan_data.package import arrow_owned
 from usjapan_data.records import read_records
 from usjapan_data.sqlchecks import DIALECTS, script
 from usjapan_data.validation import validate_tables
@@ -76,7 +76,7 @@ def _same_parquet(path: Path, data: bytes) -> bool:
         old = pq.read_table(path)
     except (pa.ArrowException, OSError):
         return False
-    new = pq.read_table(io.BytesIO(data))
+    new = pq.read_table(pa.BufferReader(arrow_owned(data)))
     return old.schema.equals(new.schema, check_metadata=True) and old.equals(new)
 
 

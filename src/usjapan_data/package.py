@@ -534,13 +534,29 @@ def _decoded_size(table: pa.Table, kept_dictionary: set[str]) -> int:
     return size
 
 
+def arrow_owned(data: bytes) -> pa.Buffer:
+    """The bytes copied into Arrow's memory, for pyarrow readers that use threads.
+
+    pyarrow's worker threads may drop the last reference to a buffer while the
+    interpreter shuts down; a buffer wrapping a Python object then needs the
+    GIL there, which aborts the process ("terminate called without an active
+    exception", one exit in about fifteen). A buffer of Arrow's memory needs
+    no GIL.
+    """
+    owned = pa.allocate_buffer(len(data))
+    pa.FixedSizeBufferWriter(owned).write(data)
+    return owned
+
+
 def _read_parquet(data: bytes, columns: dict[str, str] | None, budget: _Budget,
                   out: Findings, name: str) -> pa.Table:
     """Parse Parquet bytes within the limits; ``columns`` maps the wanted columns to their kind."""
     import pyarrow.parquet as pq
 
+    owned = arrow_owned(data)
+
     def open_file(read_dictionary: list[str] | None = None) -> Any:
-        return pq.ParquetFile(pa.BufferReader(data), read_dictionary=read_dictionary)
+        return pq.ParquetFile(pa.BufferReader(owned), read_dictionary=read_dictionary)
 
     footer = open_file()
     meta = footer.metadata
