@@ -155,3 +155,16 @@ def test_rules_show_missing_values_as_null():
     assert "null" in set(hits["found"]) and not {"nan", "<NA>"} & set(hits["found"])
     assert findings(validate(tables, engine="duckdb")) == findings(report)
     assert isinstance(report.errors, pd.DataFrame)
+
+
+def test_a_missing_category_in_a_rule_across_tables_is_shown_as_null():
+    """A record whose date_precision is missing and whose evidence supports no date (found by hypothesis)."""
+    tables = {n: f.copy() for n, f in __import__("usjapan_data").load_tables().items()}
+    claimed = tables["commitments"]["commitment_id"].iloc[2]
+    evidence = tables["evidence"]
+    evidence.loc[evidence["record_id"] == claimed, "supports_date"] = False
+    tables["commitments"].loc[2, "date_precision"] = None
+    report = validate(tables)
+    hits = report.errors[report.errors["check"] == "evidence_for_value"]
+    assert list(hits["found"]) == ["null"], hits.to_string()
+    assert findings(validate(tables, engine="duckdb")) == findings(report)

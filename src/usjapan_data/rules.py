@@ -59,6 +59,8 @@ def _mask(array: pa.Array) -> np.ndarray:
 def _report(add: Callable[..., None], table: str, check: str, mask: np.ndarray,
             column: str, found: pd.Series, expected: str, message: str) -> None:
     rows = np.flatnonzero(mask)
+    if isinstance(found.dtype, pd.CategoricalDtype):  # a missing category is null, not nan
+        found = found.astype(object).where(found.notna(), None)
     if len(rows):
         # shown as every other finding: astype(str) would depend on the pandas version
         add(table, check, rows, column, lambda kept: [show(v) for v in found.iloc[kept].tolist()],

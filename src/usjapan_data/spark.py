@@ -44,6 +44,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -91,8 +92,10 @@ def _session(spark: SparkSession | None) -> SparkSession:
     if not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
         raise SparkUnavailable("the spark engine needs Java 17 or later (no java on PATH and no "
                                "JAVA_HOME); install a JDK, e.g. apt-get install openjdk-17-jre-headless")
-    builder = SparkSession.builder.appName("usjapan-data validate").config(
-        "spark.ui.showConsoleProgress", str(sys.stderr.isatty()).lower())
+    # no spark-warehouse/ folder left where the command was run: nothing is written there
+    builder = (SparkSession.builder.appName("usjapan-data validate")
+               .config("spark.ui.showConsoleProgress", str(sys.stderr.isatty()).lower())
+               .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="usjapan-spark-")))
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # Java too old, no gateway: say so, no Java stack trace
