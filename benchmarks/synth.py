@@ -301,6 +301,8 @@ def synthetic_tables(rows: int, k: np.ndarray | None = None, small: bool = True)
     s = np.arange(size.per_record)
     tables["exercise_scenarios"] = make_table("exercise_scenarios", size.per_record, {
         "exercise_id": np.array(ids["EXR"], dtype=object)[s % n],
+        # each exercise's scenarios numbered: the key (exercise_id, scenario) never repeats
+        "scenario": np.char.add("Scenario ", (s // n).astype(str)).astype(object),
     })
     person = s % 3 != 0
     tables["reference_authors"] = make_table("reference_authors", size.per_record, {

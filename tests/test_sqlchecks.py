@@ -98,7 +98,11 @@ def test_the_sql_file_runs_in_duckdb_on_the_shipped_tables():
     for statement in (ROOT / "schemas" / "checks.duckdb.sql").read_text(encoding="utf-8").split(";\n"):
         sql = "\n".join(line for line in statement.splitlines() if not line.startswith("--")).strip()
         if sql:
-            assert con.execute(sql).fetchall() == [] or not sql.startswith("SELECT"), sql[:300]
+            found = con.execute(sql).fetchall()
+            if sql.startswith("SELECT") and con.description[0][0] == "n":  # a table's screen
+                assert found == [(0,)], sql[:300]
+            else:
+                assert found == [] or not sql.startswith("SELECT"), sql[:300]
             statements += 1
     assert statements > len(sqlchecks.generate("duckdb"))
 

@@ -318,24 +318,30 @@ class _Run:
         """Register the views, then run the type checks and every generated check."""
         from pyspark import StorageLevel
 
-        from usjapan_data.sqlchecks import generate, prepared
+        from usjapan_data.sqlchecks import final, plan, screen
 
         available = set(self.tables)
         for name, frame in self.tables.items():
             self.view(name, frame)
-        for table, name, sql in prepared("spark"):
-            if table in available:
-                relation = self.spark.sql(sql)
-                if not name.endswith("__c"):  # as DuckDB's temporary tables: computed once
-                    relation = relation.persist(StorageLevel.MEMORY_AND_DISK)
-                    self.persisted.append(relation)
-                self.view(name, relation)
+        # a table whose screen counts 0: its own checks are not run (see sqlchecks.plan)
+        tables = sorted(available)
+        with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
+            counts = list(pool.map(lambda t: self.spark.sql(screen("spark", t)).collect()[0][0], tables))
+        screened = {t for t, n in zip(tables, counts) if n == 0}
+        relations, generated = plan("spark", available, screened)
+        for table, name, sql in relations:
+            relation = self.spark.sql(sql)
+            if not name.endswith("__c") and not (table in screened and name == final("spark", table)):
+                # as DuckDB's temporary tables: computed once
+                relation = relation.persist(StorageLevel.MEMORY_AND_DISK)
+                self.persisted.append(relation)
+            self.view(name, relation)
         if available:
             union = " UNION ALL ".join(f"SELECT '{t}' AS t, count(*) AS n FROM {_quote(t)}"
                                        for t in sorted(available))
             counted = dict(self.spark.sql(union).collect())
             self.rows = {t: int(counted[t]) for t in schema.TABLES if t in counted}
-        checks = [c for c in self.types + generate("spark") if set(c.tables) <= available]
+        checks = [c for c in self.types if set(c.tables) <= available] + generated
         from usjapan_data.streaming import _Progress
 
         bar = _Progress(progress, len(checks))

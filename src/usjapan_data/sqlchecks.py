@@ -60,8 +60,8 @@ from usjapan_data.conform import _DATE_SPAN, _FIRST_DAY, _LAST_DAY, _SHOWN_CHARS
 from usjapan_data.parsing import ColumnSpec
 from usjapan_data.validation import _SAYS, _column_check
 
-__all__ = ["SqlCheck", "Dialect", "DIALECTS", "ROW_RULES", "TABLE_RULES", "final", "generate", "prepared",
-           "script"]
+__all__ = ["SqlCheck", "Dialect", "DIALECTS", "ROW_RULES", "TABLE_RULES", "clean", "final", "generate",
+           "plan", "prepared", "screen", "script"]
 
 Dialect = Literal["duckdb", "spark"]
 DIALECTS: tuple[Dialect, ...] = ("duckdb", "spark")
@@ -102,6 +102,10 @@ class SqlCheck:
         ``sql`` without its WITH clause: it reads the relations of
         :func:`prepared` (which an engine may create once, as views or
         tables, instead of computing them in every check).
+    screened : bool
+        A check of one table that finds nothing when the table's
+        :func:`screen` counts 0: kinds, vocabularies, required columns, the
+        columns' own checks, unique columns, row rules and the primary key.
     """
 
     table: str
@@ -113,6 +117,7 @@ class SqlCheck:
     tables: tuple[str, ...] = ()
     found_repr: bool = False
     body: str = ""
+    screened: bool = False
 
 
 # --------------------------------------------------------------------------
@@ -344,6 +349,7 @@ class _Chain:
 
     ctes: list[tuple[str, str]]
     final: str  # the CTE with every conformed value and each cell's final ``__bad`` flag
+    summaries: tuple[str, ...] = ()  # after it: what the checks across tables read of a big table
 
 
 def _bad(column: str) -> str:
@@ -390,7 +396,25 @@ def _chain(dialect: Dialect, table: str) -> _Chain:
         ctes.append((name, f"SELECT __row, {', '.join(s.q(n) for n in names)}, {', '.join(updated)} "
                            f"FROM {s.q(previous)}"))
         previous = name
-    return _Chain(ctes, previous)
+    summaries = []
+    for name, summary in _SUMMARIES.get(table, {}).items():
+        ctes.append((name, summary(s, s.q(previous))))
+        summaries.append(name)
+    return _Chain(ctes, previous, tuple(summaries))
+
+
+#: Per table, relations that the checks across tables read instead of the whole table: one
+#: scan of it, however many checks (records with evidence, what it supports, from which source;
+#: the records' actors by role).
+_SUMMARIES: dict[str, dict[str, Callable[[_Sql, str], str]]] = {
+    "evidence": {"evidence__records": lambda s, f: (
+        "SELECT record_table, record_id, source_id, "
+        + ", ".join(f"bool_or(COALESCE(supports_{v}, FALSE)) AS supports_{v}"
+                    for v in ("date", "status", "quantity"))
+        + f" FROM {f} GROUP BY record_table, record_id, source_id")},
+    "record_actors": {"record_actors__roles": lambda s, f: (
+        f"SELECT DISTINCT record_table, record_id, role FROM {f}")},
+}
 
 
 def _rule_fails(s: _Sql, rule: str, columns: list[str]) -> str:
@@ -580,7 +604,8 @@ def _coverage_checks(dialect: Dialect) -> list[SqlCheck]:
                            f"the record names no {role}",
                            f"{s.eq('record_table', s.lit(table))} AND {s.eq('role', s.lit(role))}"))
         for other, check, expected, message, where in covers:
-            present = f"SELECT record_id FROM {_final(dialect, other)} WHERE {where}"
+            summary = s.q(_chain(dialect, other).summaries[0])
+            present = f"SELECT record_id FROM {summary} WHERE {where}"
             out.append(SqlCheck(
                 table, check, None, expected, f"{table}: {message}",
                 _with(dialect, [table, other],
@@ -611,7 +636,7 @@ def _in_set(s: _Sql, value: str, select: str) -> str:
 def _evidence_for_value(dialect: Dialect) -> list[SqlCheck]:
     s = _Sql(dialect)
     out = []
-    ev = _final(dialect, "evidence")
+    ev = s.q("evidence__records")
     for table in schema.CLAIM_TABLES:
         key = schema.keys(schema.TABLES[table])["primary_key"][0]
         columns = {sp.name: sp for sp in _specs(table)}
@@ -637,21 +662,32 @@ def _evidence_for_value(dialect: Dialect) -> list[SqlCheck]:
 
 def _actor_evidence(dialect: Dialect) -> list[SqlCheck]:
     s = _Sql(dialect)
-    # the first evidence row of each evidence_id (a struct is never null: min_by keeps null fields)
-    pair = ("named_struct('r', record_id, 't', record_table)" if dialect == "spark"
-            else "{'r': record_id, 't': record_table}")
-    first = (f"SELECT evidence_id, s.r AS record_id, s.t AS record_table FROM (SELECT evidence_id, "
-             f"min_by({pair}, __row) AS s FROM {_final(dialect, 'evidence')} GROUP BY evidence_id) AS e")
+    ev, ra = _final(dialect, "evidence"), _final(dialect, "record_actors")
+    # the actor is compared with the first evidence row of its evidence_id (the others are
+    # duplicate keys, reported as such), as the default engine's index_in does
+    if dialect == "spark":
+        # the first row of each evidence_id (a struct is never null: min_by keeps null fields)
+        first = (f"SELECT evidence_id, s.r AS record_id, s.t AS record_table FROM (SELECT evidence_id, "
+                 f"min_by(named_struct('r', record_id, 't', record_table), __row) AS s FROM {ev} "
+                 f"GROUP BY evidence_id) AS e")
+        body = (f"SELECT t.__row AS row, {s.show('t.evidence_id', 'text')} AS found FROM {ra} AS t "
+                f"JOIN ({first}) AS e ON {s.same('e.evidence_id', 't.evidence_id')} WHERE NOT ("
+                f"COALESCE(e.record_id = t.record_id, FALSE) AND "
+                f"COALESCE(e.record_table = t.record_table, FALSE))")
+    else:
+        # one join: the pairs that disagree, kept when no earlier row has their evidence_id
+        # (nothing disagrees in a valid package, and the earlier rows are not looked for)
+        pairs = (f"SELECT t.__row AS row, t.evidence_id AS evidence_id, e.__row AS at FROM {ra} AS t "
+                 f"JOIN {ev} AS e ON {s.same('e.evidence_id', 't.evidence_id')} WHERE NOT ("
+                 f"COALESCE(e.record_id = t.record_id, FALSE) AND "
+                 f"COALESCE(e.record_table = t.record_table, FALSE))")
+        body = (f"SELECT p.row AS row, {s.show('p.evidence_id', 'text')} AS found FROM ({pairs}) AS p "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {ev} AS f WHERE {s.same('f.evidence_id', 'p.evidence_id')} "
+                f"AND f.__row < p.at)")
     return [SqlCheck(
         "record_actors", "actor_evidence", "evidence_id", "an evidence row of the same record",
         "record_actors: the actor's evidence row belongs to another record",
-        _with(dialect, ["record_actors", "evidence"],
-              f"SELECT t.__row AS row, {s.show('t.evidence_id', 'text')} AS found FROM "
-              f"{_final(dialect, 'record_actors')} AS t JOIN ({first}) AS e "
-              f"ON {s.same('e.evidence_id', 't.evidence_id')} WHERE NOT ("
-              f"COALESCE(e.record_id = t.record_id, FALSE) AND "
-              f"COALESCE(e.record_table = t.record_table, FALSE))"),
-        ("record_actors", "evidence"))]
+        _with(dialect, ["record_actors", "evidence"], body), ("record_actors", "evidence"))]
 
 
 def _time_of_writing(dialect: Dialect) -> list[SqlCheck]:
@@ -666,7 +702,7 @@ def _time_of_writing(dialect: Dialect) -> list[SqlCheck]:
         f = _final(dialect, table)
         anchored = s.eq("date_basis", s.lit("time_of_writing"))
         ids = f"SELECT {s.q(key)} AS v FROM {f} WHERE {anchored}"
-        allowed = (f"SELECT e.record_id AS rid, w.day AS day FROM {_final(dialect, 'evidence')} AS e "
+        allowed = (f"SELECT e.record_id AS rid, w.day AS day FROM {s.q('evidence__records')} AS e "
                    f"JOIN ({written}) AS w ON {s.same('w.reference_id', 'e.source_id')} "
                    f"WHERE {s.eq('e.record_table', s.lit(table))} AND "
                    f"{_in_set(s, 'e.record_id', ids)}")
@@ -737,8 +773,8 @@ def _generate(dialect: Dialect) -> tuple[SqlCheck, ...]:
     _Sql(dialect)  # refuse an unknown dialect by name
     checks: list[SqlCheck] = []
     for table in schema.TABLES:
-        checks += _table_checks(dialect, table)
-    checks += _key_checks(dialect)
+        checks += [replace(c, screened=True) for c in _table_checks(dialect, table)]
+    checks += [replace(c, screened=c.check == "primary_key") for c in _key_checks(dialect)]
     checks += _coverage_checks(dialect)
     for rule in RULES:
         checks += TABLE_RULES[rule](dialect)
@@ -760,6 +796,103 @@ def prepared(dialect: Dialect) -> list[tuple[str, str, str]]:
 def final(dialect: Dialect, table: str) -> str:
     """The name of the last relation of ``table`` in :func:`prepared`."""
     return _chain(dialect, table).final
+
+
+def screen(dialect: Dialect, table: str) -> str:
+    """A SELECT of one number: how many problems of its own ``table`` may have; 0 means none.
+
+    The sum of :func:`screen_parts`, whose docstring says what it reads.
+    """
+    return f"SELECT {' + '.join(screen_parts(dialect, table))} AS n"
+
+
+@lru_cache(maxsize=None)
+def screen_parts(dialect: Dialect, table: str) -> tuple[str, ...]:
+    """Scalar subqueries, each counting some of the problems ``table`` may have; all 0 means none.
+
+    It reads the table's relation once for every value check and row rule
+    (an ``OR`` of what each one finds failing, on the values as stored),
+    each pattern column once for its distinct values, and the primary key
+    once (with the pattern of a one-column key). An engine may run them one
+    by one and stop at the first that is not 0. When they all count 0,
+    no :attr:`SqlCheck.screened` check of the table can find anything:
+    every cell's flag in :func:`prepared` is false, and the table's last
+    relation is :func:`clean` instead. A count above 0 is not a number of
+    findings (a cell can fail several checks; only the first is reported).
+    """
+    s = _Sql(dialect)
+    table_q = s.q(table)
+    tests = _column_tests(s, table)
+    fails = ["__bad IS NOT NULL"]
+    patterns = []
+    for spec in _specs(table):
+        v = s.q(spec.name)
+        fails += [f"COALESCE({fail}, FALSE)" for _, fail, _ in _type_tests(s, spec)]
+        if not spec.nullable:
+            fails.append(_blank(s, spec, v))
+        for _, sql, _, core in tests.get(spec.name, []):
+            if core is None:
+                fails.append(f"({v} IS NOT NULL AND NOT COALESCE({sql}, FALSE))")
+            else:
+                patterns.append(f"(SELECT count(*) FROM (SELECT DISTINCT {v} AS value FROM {table_q} "
+                                f"WHERE {v} IS NOT NULL) AS d WHERE NOT {s.full_match('value', core)})")
+        if spec.name in _unique_columns(table):
+            patterns.append(f"(SELECT count({v}) - count(DISTINCT {v}) FROM {table_q})")
+    # a rule on the stored values: where they differ from the conformed ones, a kind check
+    # above already counts the row
+    fails += [f"NOT COALESCE({ROW_RULES[rule](s, s.q)}, FALSE)" for rule, _ in _table_rules(table)]
+    rows = f"(SELECT count(*) FROM {table_q} WHERE {' OR '.join(f'({f})' for f in fails)})"
+    key = schema.keys(schema.TABLES[table])["primary_key"]
+    cols = ", ".join(s.q(c) for c in key)
+    own = [p for p in patterns if len(key) == 1 and f"SELECT DISTINCT {s.q(key[0])} AS value" in p]
+    if own:  # a one-column key with a pattern: one grouping for both
+        core = next(c for _, _, _, c in tests[key[0]] if c is not None)
+        patterns.remove(own[0])
+        patterns.append(f"(SELECT count_if(n > 1) + count_if(NOT {s.full_match('value', core)}) FROM "
+                        f"(SELECT {cols} AS value, count(*) AS n FROM {table_q} WHERE {cols} IS NOT NULL "
+                        f"GROUP BY {cols}) AS d)")
+    else:
+        patterns.append(f"(SELECT count(*) FROM (SELECT {cols} FROM {table_q} GROUP BY {cols} "
+                        f"HAVING count(*) > 1) AS d)")
+    return (rows, *patterns)
+
+
+def clean(dialect: Dialect, table: str) -> str:
+    """The table's last relation when its :func:`screen` counts 0: its values, every flag false."""
+    s = _Sql(dialect)
+    names = [sp.name for sp in _specs(table)]
+    return (f"SELECT __row, {', '.join(s.q(n) for n in names)}, "
+            f"{', '.join(f'FALSE AS {s.q(_bad(n))}' for n in names)} FROM {s.q(table)}")
+
+
+def plan(dialect: Dialect, available: set[str] | frozenset[str],
+         screened: set[str] | frozenset[str]) -> tuple[list[tuple[str, str, str]], list[SqlCheck]]:
+    """The relations to create and the checks to run.
+
+    Parameters
+    ----------
+    dialect : {"duckdb", "spark"}
+    available : set of str
+        The tables there are relations of.
+    screened : set of str
+        The tables whose :func:`screen` counted 0: only their last relation
+        is created (:func:`clean`, and the summaries read by checks across
+        tables), and their :attr:`SqlCheck.screened` checks are not run.
+
+    Returns
+    -------
+    relations : list of (table, name, SELECT)
+        In the order to create them (see :func:`prepared`).
+    checks : list of SqlCheck
+        The checks to run, in the order of :func:`generate`.
+    """
+    relations = [(t, n, clean(dialect, t)) if t in screened and n == final(dialect, t) else (t, n, sql)
+                 for t, n, sql in prepared(dialect)
+                 if t in available and (t not in screened or n == final(dialect, t)
+                                        or n in _chain(dialect, t).summaries)]
+    checks = [c for c in _generate(dialect) if set(c.tables) <= set(available)
+              and not (c.screened and c.table in screened)]
+    return relations, checks
 
 
 def generate(dialect: Dialect) -> list[SqlCheck]:
@@ -792,7 +925,7 @@ def generate(dialect: Dialect) -> list[SqlCheck]:
 
 
 def script(dialect: Dialect) -> str:
-    """The relations of :func:`prepared` as views, then each check's body, as one SQL file.
+    """The relations of :func:`prepared` as views, the screens, then each check's body, as one SQL file.
 
     ``usjapan-data build`` writes it to ``schemas/checks.<dialect>.sql``;
     each check is preceded by a comment saying what it reports.
@@ -804,6 +937,9 @@ def script(dialect: Dialect) -> str:
              "-- Each table is a relation of its columns, __row and __bad: see usjapan_data.sqlchecks.",
              "", "-- What each table's checks read: conformed values, and the cells reported so far"]
     parts += [f"{view} {s.q(name)} AS {sql};" for _, name, sql in prepared(dialect)]
+    parts.append("\n-- Screening, one number per table: 0 means that the table's own checks (kinds, "
+                 "vocabularies,\n-- required, patterns, ranges, row rules, primary key) find nothing")
+    parts += [f"-- {table}\n{screen(dialect, table)};" for table in schema.TABLES]
     for check in generate(dialect):
         parts.append(f"\n-- {check.table}: {check.check}"
                      + (f" ({check.column})" if check.column else "") + f"; expected {check.expected}")

@@ -55,7 +55,7 @@ import pyarrow.compute as pc
 from usjapan_data import limits, schema
 from usjapan_data.extension import Extension, core_definition, split_core
 from usjapan_data.report import Findings, ValidationReport
-from usjapan_data.sqlchecks import SQL_TYPES, generate, prepared
+from usjapan_data.sqlchecks import SQL_TYPES, plan, screen_parts
 
 __all__ = ["validate_package", "validate_tables", "DEFAULT_MEMORY_LIMIT"]
 
@@ -306,17 +306,32 @@ def _connect(memory_limit: str | None, temp_directory: str | None, threads: int 
 
 
 def _run_checks(con: Any, available: set[str], out: Findings, progress: bool) -> None:
-    """Create each table's relations (see :func:`usjapan_data.sqlchecks.prepared`), then check."""
-    checks = [c for c in generate("duckdb") if set(c.tables) <= available]
-    relations = [r for r in prepared("duckdb") if r[0] in available]
-    bar = _Progress(progress, len(relations) + len(checks))
+    """Screen each table, create the relations the checks read, then run the checks.
+
+    A table whose :func:`~usjapan_data.sqlchecks.screen` counts 0 has no
+    finding of its own values or key: those checks are not run and its last
+    relation is a view of the file (:func:`~usjapan_data.sqlchecks.clean`).
+    The other tables' own checks run on relations computed once.
+    """
+    from usjapan_data.sqlchecks import final
+
+    tables = [t for t in schema.TABLES if t in available]
+    bar = _Progress(progress, len(tables))
     try:
+        screened = set()
+        for table in tables:
+            bar.step(f"{table}: screening")
+            # one part at a time (each its own hash table), up to the first that finds something
+            if not any(con.execute(f"SELECT {part}").fetchone()[0] for part in screen_parts("duckdb", table)):
+                screened.add(table)
+        relations, checks = plan("duckdb", available, screened)
+        bar.total += len(relations) + len(checks)
         for table, name, sql in relations:
             bar.step(f"{table}: preparing")
-            # the cells reported so far are computed once per table (DuckDB spills them beyond
-            # its memory limit); the conformed values stay a view of the file
-            kind = "VIEW" if name.endswith("__c") else "TEMP TABLE"
-            con.execute(f"CREATE OR REPLACE {kind} {_q(name)} AS {sql}")
+            # computed once per table (DuckDB spills beyond its memory limit): the cells reported
+            # so far, the summaries; the conformed values and a screened table stay views
+            view = name.endswith("__c") or (table in screened and name == final("duckdb", table))
+            con.execute(f"CREATE OR REPLACE {'VIEW' if view else 'TEMP TABLE'} {_q(name)} AS {sql}")
         for check in checks:
             bar.step(f"{check.table}: {check.check} {check.column or ''}")
             _collect(con, check, out)
@@ -330,10 +345,7 @@ def _collect(con: Any, check: Any, out: Findings) -> None:
 
     result = con.execute(f"SELECT row, found FROM ({check.body}) AS f ORDER BY row")
     key = (check.table, check.check, check.column)
-    while True:
-        batch = result.fetchmany(100_000)
-        if not batch:
-            break
+    while batch := result.fetchmany(100_000):
         room = max(0, limits.MAX_ERRORS - len(out.records))
         kept, rest = batch[:room], len(batch) - min(room, len(batch))
         if kept:
@@ -342,6 +354,7 @@ def _collect(con: Any, check: Any, out: Findings) -> None:
                 found = ["null" if f is None else repr(f) for _, f in kept]
             else:
                 found = [show(f) for _, f in kept]
+
             def shown(taken: np.ndarray, found: list[str] = found) -> list[str]:
                 return found[: len(taken)]
 
