@@ -55,6 +55,8 @@ import numpy as np
 
 from usjapan_data import limits, schema
 from usjapan_data.report import Findings, ValidationReport
+from usjapan_data.sqlchecks import SqlCheck
+from usjapan_data.validation import check_columns
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -116,16 +118,9 @@ _PARALLEL = 4
 
 
 @dataclass(frozen=True)
-class _Check:
-    """A type check of the runner's own, shaped as :class:`usjapan_data.sqlchecks.SqlCheck`."""
+class _Check(SqlCheck):
+    """A type check of the runner's own."""
 
-    table: str
-    check: str
-    column: str | None
-    expected: str
-    message: str
-    sql: str
-    tables: tuple[str, ...] = ()
     number: bool = False  # found is a double's text, shown as Python shows the float
 
 
@@ -241,22 +236,9 @@ class _Run:
         names = [s.name for s in specs]
         present = list(frame.columns)
         out = self.out
-        duplicated = {c for c in present if present.count(c) > 1}
-        for column in sorted(duplicated):
-            out.add(name, "column_duplicate", f"column {column!r} appears {present.count(column)} "
-                    "times", column=column, found=column, expected="each column once")
-            out.reported_columns.add((name, column))
-        for column in dict.fromkeys(present):
-            if column not in names and column not in duplicated:
-                out.add(name, "column_unexpected", f"unexpected column {column!r}; the columns of "
-                        f"{name} are {', '.join(names)}", column=column, found=column,
-                        expected="no such column")
-        missing = [n for n in names if n not in present and (name, n) not in out.reported_columns]
-        for column in missing:
-            out.add(name, "column_missing", f"missing column {column!r}", column=column,
-                    expected=f"a column {column}")
-        if missing:
+        if check_columns(name, names, present, out):
             return
+        duplicated = {c for c in present if present.count(c) > 1}
         types = {f.name: f.dataType for f in frame.schema.fields}
         selected, flags = [], []  # flags: (column, SQL true where its value is reported here)
         for spec in specs:
@@ -370,7 +352,7 @@ class _Run:
 
         if not found_rows:
             return
-        if getattr(check, "found_repr", False):
+        if check.found_repr:
             founds = ["null" if f is None else repr(f) for _, f in found_rows]
         elif getattr(check, "number", False):
             founds = [show(float(f)) for _, f in found_rows]
@@ -393,7 +375,7 @@ class _Run:
 
 def _body(check: Any) -> str:
     """What a check selects from the registered relations (its own SQL when it has no body)."""
-    return getattr(check, "body", "") or check.sql
+    return check.body or check.sql
 
 
 # --------------------------------------------------------------------------

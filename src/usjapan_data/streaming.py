@@ -13,6 +13,13 @@ memory bounded whatever the size of the tables:
   :mod:`usjapan_data.sqlchecks`, generated from the table definitions, with
   DuckDB's ``memory_limit`` (default ``2GB``), ``temp_directory`` (where it
   spills; default a temporary folder) and ``threads`` (default: the cores);
+- each table is screened first (:func:`~usjapan_data.sqlchecks.screen_parts`:
+  one scan of its values and row rules, each pattern on distinct values, the
+  primary key grouped once); a table that screens clean is read as a view of
+  its file and its own checks are not run, so a valid package is read about
+  as often as the hand-written SQL of the same checks reads it, and each
+  check is done once; a table that does not screen clean has its checks run
+  one by one, each finding located by row and column;
 - the limits are those of streamed files (:data:`~usjapan_data.limits.STREAM_MAX_FILE_BYTES`,
   :data:`~usjapan_data.limits.STREAM_MAX_ROWS`), not the in-memory ones.
 

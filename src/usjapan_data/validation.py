@@ -187,16 +187,8 @@ def _blank(values: pd.Series) -> pd.Series:
     return missing
 
 
-def _conform_table(definition: Definition, frame: pd.DataFrame, out: Findings,
-                   checks: bool = True) -> _Table | None:
-    """Conform a table to its definition (None when columns are missing), then check its values.
-
-    With ``checks=False`` only the columns and the types are checked (the
-    SQL engine of :mod:`usjapan_data.streaming` checks the values).
-    """
-    name, specs = definition.name, definition.specs
-    names = [s.name for s in specs]
-    present = [c for c in frame.columns]
+def check_columns(name: str, names: list[str], present: list[Any], out: Findings) -> list[str]:
+    """Report duplicated, unexpected and missing columns of a table; return the missing ones."""
     duplicated = {c for c in present if present.count(c) > 1}
     for column in sorted(map(str, duplicated)):
         out.add(name, "column_duplicate", f"column {column!r} appears {present.count(column)} "
@@ -212,7 +204,18 @@ def _conform_table(definition: Definition, frame: pd.DataFrame, out: Findings,
     for column in missing:
         out.add(name, "column_missing", f"missing column {column!r}", column=column,
                 expected=f"a column {column}")
-    if missing:
+    return missing
+
+
+def _conform_table(definition: Definition, frame: pd.DataFrame, out: Findings,
+                   checks: bool = True) -> _Table | None:
+    """Conform a table to its definition (None when columns are missing), then check its values.
+
+    With ``checks=False`` only the columns and the types are checked (the
+    SQL engine of :mod:`usjapan_data.streaming` checks the values).
+    """
+    name, specs = definition.name, definition.specs
+    if check_columns(name, [s.name for s in specs], list(frame.columns), out):
         return None
     table = _Table(name, out)
     n = len(frame)
