@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import synthetic_tables, write_package  # noqa: E402
+from synth import synthetic_tables, write_package  # noqa: E402
 
 from usjapan_data import diff, schema  # noqa: E402
 
@@ -47,11 +47,11 @@ def edited(tables: dict[str, pd.DataFrame], seed: int = 1) -> dict[str, pd.DataF
     return out
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--json", action="store_true", help="print one JSON line")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     tables = synthetic_tables(args.rows)
     with tempfile.TemporaryDirectory() as folder:
         old = write_package(tables, Path(folder) / "old")

@@ -37,18 +37,23 @@ class Sizes:
 
     @property
     def actors(self) -> int:
-        """Rows of actors: half states, half groupings and organisations."""
+        """Rows of actors: states, then groupings and organisations."""
         return max(20, self.rows // 1000)
 
     @property
     def states(self) -> int:
-        """States among the actors."""
-        return self.actors // 2
+        """States among the actors: half of them, at most 26**3 (their iso3 codes are three letters)."""
+        return min(self.actors // 2, 26**3)
 
     @property
     def members(self) -> int:
         """Rows of actor_members (each grouping, state pair at most once)."""
-        return min(self.rows // 100, self.states * (self.actors - self.states))
+        return min(self.rows // 100, self.states * self.groupings)
+
+    @property
+    def groupings(self) -> int:
+        """Groupings and organisations among the actors: the rest."""
+        return self.actors - self.states
 
     @property
     def per_record(self) -> int:
@@ -175,6 +180,22 @@ def _letters(k: int) -> str:
     return "".join(chr(65 + k // 26**p % 26) for p in (2, 1, 0))
 
 
+#: The record tables' identifier prefixes.
+RECORD_PREFIXES = {"EVT": "events", "COM": "commitments", "EXR": "exercises", "REC": "recommendations"}
+#: The two source documents among the references.
+SOURCES = ["source-a", "source-b"]
+
+
+def identifiers(size: Sizes) -> dict[str, list[str]]:
+    """The identifiers of the records, references, states and groupings of a package of ``size``."""
+    named = {table: [f"{prefix}-{k:03d}" for k in range(size.records)]
+             for prefix, table in RECORD_PREFIXES.items()}
+    named["references"] = SOURCES + [f"ref-{k}" for k in range(2, size.references)]
+    named["states"] = [_letters(k) for k in range(size.states)]
+    named["groupings"] = [f"G{k}" for k in range(size.groupings)]
+    return named
+
+
 def synthetic_tables(rows: int, k: np.ndarray | None = None, small: bool = True) -> dict[str, pd.DataFrame]:
     """Generate every table, valid, with ``rows`` rows in evidence and record_actors.
 
@@ -195,12 +216,12 @@ def synthetic_tables(rows: int, k: np.ndarray | None = None, small: bool = True)
 
     size = Sizes(rows)
     n = size.records
-    ids = {prefix: [f"{prefix}-{k:03d}" for k in range(n)] for prefix in ("EVT", "COM", "EXR", "REC")}
-    sources = ["source-a", "source-b"]
-    refs = sources + [f"ref-{k}" for k in range(2, size.references)]
+    named = identifiers(size)
+    ids = {prefix: named[table] for prefix, table in RECORD_PREFIXES.items()}
+    sources = SOURCES
+    refs = named["references"]
     n_ref = len(refs)
-    states = [_letters(k) for k in range(size.states)]
-    groupings = [f"G{k}" for k in range(size.actors - size.states)]
+    states, groupings = named["states"], named["groupings"]
     actors = states + groupings
 
     tables: dict[str, pd.DataFrame] = {}
