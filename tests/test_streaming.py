@@ -118,33 +118,63 @@ def test_the_streamed_limits_replace_the_in_memory_ones(tmp_path, monkeypatch):
     assert hits["file"].str.endswith(".parquet").all()
 
 
-def _big_scenarios(package: Path, rows: int) -> None:
-    """exercise_scenarios with ``rows`` valid rows (each exercise, many scenarios)."""
+def _big_scenarios(package: Path, rows: int, duplicate: bool = False) -> None:
+    """exercise_scenarios with ``rows`` valid rows (each exercise, many scenarios).
+
+    With ``duplicate``, rows 4 and 5 (0-based) hold the same key.
+    """
     ids = ARROW["exercises"].column("exercise_id").to_pylist()
     k = np.arange(rows)
-    table = pa.table({
-        "exercise_id": pa.array(np.array(ids, dtype=object)[k % len(ids)], pa.string()),
-        "scenario": pa.array([f"scenario {i}" for i in range(rows)], pa.string()),
-    })
+    exercise = np.array(ids, dtype=object)[k % len(ids)]
+    scenario = np.array([f"scenario {i}" for i in range(rows)], dtype=object)
+    if duplicate:
+        exercise[5], scenario[5] = exercise[4], scenario[4]
+    table = pa.table({"exercise_id": pa.array(exercise, pa.string()),
+                      "scenario": pa.array(scenario, pa.string())})
     write_arrow(package, "exercise_scenarios", table, row_group_size=50_000)
 
 
-def test_memory_stays_bounded(tmp_path):
-    """A 2-million-row table in a child process: DuckDB within a small memory limit, RSS bounded."""
+@pytest.mark.parametrize("duplicate", [False, True], ids=["valid", "one duplicate key"])
+def test_memory_stays_bounded(tmp_path, duplicate):
+    """A 2-million-row table in a child process: DuckDB within a small memory limit, RSS bounded.
+
+    With a duplicate key the table does not screen clean: its checks run one
+    by one on relations of every row, which DuckDB spills, and the one
+    finding is located.
+    """
     package = copy_package(tmp_path / "pkg")
-    _big_scenarios(package, 2_000_000)
+    _big_scenarios(package, 2_000_000, duplicate)
     code = (
         "import json, resource, sys, usjapan_data\n"
         "r = usjapan_data.validate(sys.argv[1], engine='duckdb', memory_limit='200MB', threads=1)\n"
-        "print(json.dumps([r.valid, r.rows['exercise_scenarios'],\n"
+        "print(json.dumps([r.valid, r.rows['exercise_scenarios'], r.errors[['check', 'row']].values.tolist(),\n"
         "                  resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))\n"
     )
     done = subprocess.run([sys.executable, "-c", code, str(package)], capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    valid, rows, peak_mb = json.loads(done.stdout.strip().splitlines()[-1])
-    assert valid and rows == 2_000_000
+    valid, rows, errors, peak_mb = json.loads(done.stdout.strip().splitlines()[-1])
+    assert rows == 2_000_000
+    assert (valid, errors) == ((False, [["primary_key", 6]]) if duplicate else (True, []))
     assert peak_mb < 1000, peak_mb  # the table as pandas would be about 300 MB more
+
+
+def test_running_out_of_memory_is_not_a_verdict(tmp_path, capsys):
+    """DuckDB out of memory: an EngineMemoryError naming the step and the limit; the CLI exits 3."""
+    package = copy_package(tmp_path / "pkg")
+    with pytest.raises(streaming.EngineMemoryError) as caught:
+        validate(package, engine="duckdb", memory_limit="4MB", threads=1)
+    message = str(caught.value)
+    assert isinstance(caught.value, MemoryError)
+    assert "not validated" in message and "memory_limit 3.8 MiB" in message
+    assert "events: screening" in message and "--memory-limit" in message
+    code = main(["validate", str(package), "--engine", "duckdb", "--memory-limit", "4MB"])
+    err = capsys.readouterr().err
+    assert code == 3 and "not validated" in err and "Traceback" not in err
+    assert main(["validate", str(package), "--engine", "duckdb", "--memory-limit", "1GB",
+                 "--temp-directory", str(tmp_path / "spill")]) == 0
+    assert main(["validate", str(package), "--memory-limit", "1GB"]) == 2
+    assert "options of --engine duckdb" in capsys.readouterr().err
 
 
 def test_errors_beyond_the_kept_ones_are_counted(tmp_path):

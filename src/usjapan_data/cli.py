@@ -90,9 +90,20 @@ def _github(report) -> str:
 def _validate(args: argparse.Namespace) -> int:
     from usjapan_data import validate
 
+    if (args.memory_limit or args.temp_directory) and args.engine != "duckdb":
+        print("usjapan-data validate: error: --memory-limit and --temp-directory are options of "
+              "--engine duckdb", file=sys.stderr)
+        return 2
     if args.engine == "duckdb":
+        from usjapan_data.streaming import EngineMemoryError
+
         progress = sys.stderr.isatty() and not os.environ.get("CI")
-        report = validate(args.path, engine="duckdb", progress=progress)
+        try:
+            report = validate(args.path, engine="duckdb", progress=progress,
+                              memory_limit=args.memory_limit, temp_directory=args.temp_directory)
+        except EngineMemoryError as exc:  # not a finding: the data were not all checked
+            print(f"usjapan-data validate: {exc}", file=sys.stderr)
+            return 3
     elif args.engine == "spark":
         report = validate(args.path, engine="spark", progress=sys.stderr.isatty() and not os.environ.get("CI"))
     else:
@@ -266,8 +277,10 @@ examples:
   usjapan-data validate my-copy/ --limit 200               show up to 200 errors
   usjapan-data validate big-copy/ --engine duckdb          any size, in bounded memory
   usjapan-data validate hdfs://nn/pkg/ --engine spark      Parquet on a cluster, read by Spark
+  usjapan-data validate huge/ --engine duckdb --memory-limit 8GB --temp-directory /scratch
 
-exit codes: 0 valid, 1 invalid (any data or file error), 2 usage error""",
+exit codes: 0 valid, 1 invalid (any data or file error), 2 usage error,
+  3 not validated: DuckDB ran out of memory (give it more with --memory-limit)""",
     "describe": """\
 examples:
   usjapan-data describe                  every table and column
@@ -346,6 +359,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="pandas (default: in memory) or duckdb (streams Parquet files in bounded "
                      "memory, any size; progress on a terminal; needs the sql extra) or spark "
                      "(PATH any URI Spark reads, e.g. hdfs://; needs the spark extra and Java 17)")
+    val.add_argument("--memory-limit", metavar="SIZE",
+                     help="with --engine duckdb: DuckDB's memory limit, beyond which it spills "
+                     "to disk (default 2GB; e.g. 8GB)")
+    val.add_argument("--temp-directory", metavar="DIR",
+                     help="with --engine duckdb: where DuckDB spills (default: a new temporary folder)")
     val.set_defaults(func=_validate)
 
     from usjapan_data.descriptor import FORMATS

@@ -45,11 +45,12 @@ DuckDB is the ``sql`` extra: ``pip install "usjapan-data[sql]"``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,10 +65,19 @@ from usjapan_data.extension import Extension, core_definition, split_core
 from usjapan_data.report import Findings, ValidationReport
 from usjapan_data.sqlchecks import SQL_TYPES, plan, screen_parts
 
-__all__ = ["validate_package", "validate_tables", "DEFAULT_MEMORY_LIMIT"]
+__all__ = ["validate_package", "validate_tables", "DEFAULT_MEMORY_LIMIT", "EngineMemoryError"]
 
 #: DuckDB's memory limit unless told otherwise.
 DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+class EngineMemoryError(MemoryError):
+    """DuckDB ran out of memory within its ``memory_limit``: the package was not fully validated.
+
+    The message names the step (the table and the check) and the limit, and
+    says how to give DuckDB more room. It is not a finding about the data:
+    no report is returned, and the command line exits 3.
+    """
 _CHUNK = 2**24
 
 
@@ -285,9 +295,11 @@ def _conformed_arrow(name: str, table: Any) -> pa.Table:
 class _Progress:
     def __init__(self, on: bool, total: int) -> None:
         self.on, self.total, self.done = on, total, 0
+        self.last = ""  # the step under way
 
     def step(self, what: str) -> None:
         self.done += 1
+        self.last = what.strip()
         if self.on:
             sys.stderr.write(f"\rchecking {self.done}/{self.total}: {what[:60]:<60}")
             sys.stderr.flush()
@@ -320,30 +332,54 @@ def _run_checks(con: Any, available: set[str], out: Findings, progress: bool) ->
     relation is a view of the file (:func:`~usjapan_data.sqlchecks.clean`).
     The other tables' own checks run on relations computed once.
     """
-    from usjapan_data.sqlchecks import final
-
     tables = [t for t in schema.TABLES if t in available]
     bar = _Progress(progress, len(tables))
     try:
-        screened = set()
-        for table in tables:
-            bar.step(f"{table}: screening")
-            # one part at a time (each its own hash table), up to the first that finds something
-            if not any(con.execute(f"SELECT {part}").fetchone()[0] for part in screen_parts("duckdb", table)):
-                screened.add(table)
-        relations, checks = plan("duckdb", available, screened)
-        bar.total += len(relations) + len(checks)
-        for table, name, sql in relations:
-            bar.step(f"{table}: preparing")
-            # computed once per table (DuckDB spills beyond its memory limit): the cells reported
-            # so far, the summaries; the conformed values and a screened table stay views
-            view = name.endswith("__c") or (table in screened and name == final("duckdb", table))
-            con.execute(f"CREATE OR REPLACE {'VIEW' if view else 'TEMP TABLE'} {_q(name)} AS {sql}")
-        for check in checks:
-            bar.step(f"{check.table}: {check.check} {check.column or ''}")
-            _collect(con, check, out)
+        with _naming_memory_errors(con, bar):
+            _run_planned(con, available, tables, out, bar)
     finally:
         bar.end()
+
+
+@contextlib.contextmanager
+def _naming_memory_errors(con: Any, bar: _Progress) -> Iterator[None]:
+    """Turn DuckDB's out-of-memory error into :class:`EngineMemoryError`, naming the step and the limit."""
+    try:
+        yield
+    except _duckdb().OutOfMemoryException as exc:
+        limit, spill = con.execute("SELECT current_setting('memory_limit'), "
+                                   "current_setting('temp_directory')").fetchall()[0]
+        said = str(exc).splitlines()[0].removeprefix("Out of Memory Error: ")[:200]
+        raise EngineMemoryError(
+            f"not validated: DuckDB ran out of memory at step {bar.done} of {bar.total}, "
+            f"{bar.last or 'reading the tables'!r} (memory_limit {limit}; spilling to {spill}): {said}. "
+            "Give it more memory (validate(..., engine='duckdb', memory_limit='8GB'), or "
+            "usjapan-data validate --engine duckdb --memory-limit 8GB), or a temp_directory "
+            "(--temp-directory) on a disk with more free space") from None
+
+
+def _run_planned(con: Any, available: set[str], tables: list[str], out: Findings,
+                 bar: _Progress) -> None:
+    """Screen the tables, create the relations of :func:`~usjapan_data.sqlchecks.plan`, run its checks."""
+    from usjapan_data.sqlchecks import final
+
+    screened = set()
+    for table in tables:
+        bar.step(f"{table}: screening")
+        # one part at a time (each its own hash table), up to the first that finds something
+        if not any(con.execute(f"SELECT {part}").fetchone()[0] for part in screen_parts("duckdb", table)):
+            screened.add(table)
+    relations, checks = plan("duckdb", available, screened)
+    bar.total += len(relations) + len(checks)
+    for table, name, sql in relations:
+        bar.step(f"{table}: preparing {name}")
+        # computed once per table (DuckDB spills beyond its memory limit): the cells reported
+        # so far, the summaries; the conformed values and a screened table stay views
+        view = name.endswith("__c") or (table in screened and name == final("duckdb", table))
+        con.execute(f"CREATE OR REPLACE {'VIEW' if view else 'TEMP TABLE'} {_q(name)} AS {sql}")
+    for check in checks:
+        bar.step(f"{check.table}: {check.check} {check.column or ''}")
+        _collect(con, check, out)
 
 
 def _collect(con: Any, check: Any, out: Findings) -> None:

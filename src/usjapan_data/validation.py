@@ -606,6 +606,13 @@ def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None, *
         ``str()``, ``.raise_for_errors()``, and an HTML table in Jupyter.
         Never raises on bad data.
 
+    Raises
+    ------
+    usjapan_data.streaming.EngineMemoryError
+        With ``engine="duckdb"``, when DuckDB runs out of memory within its
+        ``memory_limit``: the package was not fully validated (a
+        ``MemoryError``; the message names the step and the limit).
+
     Examples
     --------
     >>> import usjapan_data
