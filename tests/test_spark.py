@@ -201,3 +201,27 @@ def test_an_extended_copy_is_never_valid_through_spark(spark, tmp_path):
                    edited / "data" / "events.parquet")
     checks = sorted(validate_spark(edited, spark).errors["check"])
     assert checks == sorted(validate(edited).errors["check"]) == ["hash", "required"]
+
+
+def test_numbers_are_shown_as_python_shows_them(spark, tmp_path):
+    """Spark's doubles (Java writes 1.0E10, 1.0E-4) appear in the report as the default engine's."""
+    import pyarrow as pa
+
+    from hostile import ARROW, write_arrow
+
+    values = [-1e10, -1.5e20, -1e-05, -2.5e-4, -12345678901.25, -1e100]
+    table = ARROW["commitments"]
+    quantity = table.column("quantity").to_pylist()
+    quantity[: len(values)] = values
+    unit = table.column("unit").to_pylist()
+    unit[: len(values)] = ["units"] * len(values)  # no quantity_has_unit finding beside them
+    table = table.set_column(table.schema.get_field_index("quantity"), "quantity",
+                             pa.array(quantity, table.schema.field("quantity").type))
+    table = table.set_column(table.schema.get_field_index("unit"), "unit",
+                             pa.array(unit, table.schema.field("unit").type))
+    package = copy_package(tmp_path / "pkg")
+    write_arrow(package, "commitments", table)
+    default, through_spark = validate(package), validate_spark(package, spark)
+    assert _errors(through_spark) == _errors(default)
+    found = set(through_spark.errors.loc[through_spark.errors["column"] == "quantity", "found"])
+    assert found == {repr(v) for v in values}  # '-10000000000.0', '-1.5e+20', '-1e-05', ...

@@ -191,8 +191,34 @@ class _Sql:
             inf = "CAST('Infinity' AS DOUBLE)" if self.dialect == "spark" else "CAST('inf' AS DOUBLE)"
             return (f"CASE WHEN {expr} IS NULL THEN 'null' WHEN isnan({expr}) THEN 'nan' "
                     f"WHEN {expr} = {inf} THEN 'inf' WHEN {expr} = -{inf} THEN '-inf' "
-                    f"ELSE {self.text(expr)} END")
+                    f"ELSE {self.double_text(expr)} END")
         return f"COALESCE({self.text(expr)}, 'null')"
+
+    def double_text(self, expr: str) -> str:
+        """A finite double as Python's ``repr`` writes it (``10000000000.0``, ``1e+16``, ``1e-05``).
+
+        DuckDB writes doubles that way already. Spark writes Java's
+        ``Double.toString`` (``1.0E10``, ``1.0E-4``): its scientific form
+        is rewritten, positional from 1e-4 up to 1e16, as Python's otherwise.
+        (Java 17 may write a subnormal with more digits: ``4.9E-324``, not ``5e-324``.)
+        """
+        text = self.text(expr)
+        if self.dialect != "spark":
+            return text
+
+        def part(i: int) -> str:
+            return f"regexp_extract({text}, '^(-?)([0-9])[.]([0-9]+)E(-?[0-9]+)$', {i})"
+
+        sign, lead, frac, exp = part(1), part(2), part(3), f"CAST({part(4)} AS INT)"
+        digits = f"(CASE WHEN {frac} = '0' THEN '' ELSE {frac} END)"
+        positional = (f"CASE WHEN {exp} < 0 THEN concat({sign}, '0.', repeat('0', -{exp} - 1), {lead}, "
+                      f"{digits}) WHEN length({frac}) <= {exp} THEN concat({sign}, {lead}, "
+                      f"rpad({frac}, {exp}, '0'), '.0') ELSE concat({sign}, {lead}, substr({frac}, 1, {exp}), "
+                      f"'.', substr({frac}, {exp} + 1)) END")
+        scientific = (f"concat({sign}, {lead}, CASE WHEN {frac} = '0' THEN '' ELSE concat('.', {frac}) END, "
+                      f"'e', CASE WHEN {exp} < 0 THEN '-' ELSE '+' END, CASE WHEN abs({exp}) < 10 THEN '0' ELSE '' END, CAST(abs({exp}) AS STRING))")
+        return (f"CASE WHEN {text} NOT LIKE '%E%' THEN {text} WHEN {exp} BETWEEN -4 AND 15 "
+                f"THEN {positional} ELSE {scientific} END")
 
     def has_bad(self, column: str) -> str:
         """The engine reported the column's value of this row (``__bad`` names it)."""
