@@ -3,8 +3,9 @@
 Run it with the project's own environment, on the machine at hand::
 
     python benchmarks/bench.py            # full run, Markdown report
-    python benchmarks/bench.py --quick    # reduced run (< 45 s on 2 cores)
+    python benchmarks/bench.py --quick    # reduced run (under a minute on 2 cores, --json included)
     python benchmarks/bench.py --json     # ... and a JSON object as the last line
+    python benchmarks/bench.py --packages /var/tmp/usjapan-bench   # keep the big packages, reuse them
 
 (From a source checkout without an install, put ``src`` on ``PYTHONPATH``.)
 Progress goes to stderr; the report (or, with ``--json``, the JSON object)
@@ -62,8 +63,19 @@ What is measured
    processes: times, their ratio (``duckdb_floor_ratio`` in the JSON, at
    the largest size) and each process's peak RSS (``stream_peak_mb``).
 
+   ``--packages DIR`` keeps these packages and reuses them in later runs
+   (keyed by size and by a digest of the generator and the table
+   definitions): 100M rows take about 20 minutes to write.
+
+6. **Spark local mode** (:mod:`bench_spark`, full run only): the 1M-row
+   package of 5 validated by ``validate(path, engine="spark")`` in a fresh
+   process with a ``local[*]`` session: rows per second
+   (``spark_rows_per_s`` in the JSON), the session's start-up apart. Not
+   measured, and said so, without pyspark or Java.
+
 The code is split by what it measures: ``bench_load.py`` (1, 2),
-``bench_validate.py`` (3, 4), ``bench_stream.py`` (5), ``synth.py`` (the
+``bench_validate.py`` (3, 4), ``bench_stream.py`` (5), ``bench_spark.py``
+(6), ``synth.py`` (the
 synthetic tables and packages), ``procs.py`` (child processes); this file
 is the entry point.
 
@@ -88,7 +100,8 @@ from pathlib import Path
 from typing import Any
 
 from bench_load import measure_import, measure_load
-from bench_stream import measure_stream, worker_floor, worker_stream, worker_write
+from bench_spark import worker_spark
+from bench_stream import MEMORY_LIMIT, measure_stream, worker_floor, worker_stream, worker_write
 from bench_validate import (
     MIN_FRICTIONLESS_ROWS,
     measure_frictionless,
@@ -121,17 +134,18 @@ class Config:
     frictionless_processes: bool  # also time usjapan_data.validate(path) as a fresh process
     stream_sizes: tuple[int, ...]  # packages validated with engine="duckdb" against the floor
     stream_pairs: int
+    spark_sizes: tuple[int, ...]  # of stream_sizes: also validated through Spark local mode
 
 
 FULL = Config(load_pairs=10, import_runs=9, sizes=(10_000, 100_000, 1_000_000),
               polars_sizes=(10_000, 100_000, 1_000_000), repeats=3, frictionless_rows=50_000,
               frictionless_processes=True, stream_sizes=(1_000_000, 10_000_000, 100_000_000),
-              stream_pairs=3)
+              stream_pairs=3, spark_sizes=(1_000_000,))
 # frictionless takes ~25 s for 20,000 rows in the big tables (44,720 in all), too
-# long beside the rest within 45 s: --quick gives it 9,000 (20,180 rows in all)
-QUICK = Config(load_pairs=5, import_runs=5, sizes=(1_000_000,), polars_sizes=(),
+# long beside the rest within a minute: --quick gives it 9,000 (20,180 rows in all)
+QUICK = Config(load_pairs=3, import_runs=3, sizes=(1_000_000,), polars_sizes=(),
                repeats=1, frictionless_rows=9_000, frictionless_processes=False,
-               stream_sizes=(200_000,), stream_pairs=1)
+               stream_sizes=(200_000,), stream_pairs=1, spark_sizes=())
 
 
 # --------------------------------------------------------------------------
@@ -241,9 +255,35 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         "duckdb_floor_ratio": results["stream"][-1]["ratio"] if results["stream"] else None,
         "stream_peak_mb": results["stream"][-1]["ours_peak_mb"] if results["stream"] else None,
         "stream_rows": results["stream"][-1]["rows"] if results["stream"] else None,
+        "spark_rows_per_s": spark_rows_per_s(results["stream"]),
         "targets": {t.name: t.met for t in targets(results)},
         **results,
     }
+
+
+def spark_lines(stream: list[dict[str, Any]]) -> list[str]:
+    """Section 6 of the report: Spark local mode, at the sizes it was run."""
+    runs = [s for s in stream if "spark" in s]
+    if not runs:
+        return ["", "## 6. validate(path, engine=\"spark\"), Spark local mode", "", "Not run (--quick)."]
+    lines = ["", "## 6. validate(path, engine=\"spark\"), Spark local mode", "",
+             "A fresh process: a local[*] session started (its start-up apart), then the package of "
+             "section 5 validated through it, every check.", "",
+             "| rows (big tables) | all rows | session start-up | validate | rows/s |", "|---|---|---|---|---|"]
+    for s in runs:
+        spark = s["spark"]
+        if "unavailable" in spark:
+            lines.append(f"| {s['rows']:,} | {s['total_rows']:,} | not measured: {spark['unavailable']} | | |")
+        else:
+            lines.append(f"| {s['rows']:,} | {spark['total_rows']:,} | {spark['startup_s']:.1f} s "
+                         f"| {spark['seconds']:.1f} s | {spark['total_rows'] / spark['seconds']:,.0f} |")
+    return lines
+
+
+def spark_rows_per_s(stream: list[dict[str, Any]]) -> float | None:
+    """Rows per second through Spark local mode at the largest size it ran, or None."""
+    runs = [s["spark"] for s in stream if "seconds" in s.get("spark", {})]
+    return runs[-1]["total_rows"] / runs[-1]["seconds"] if runs else None
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -297,13 +337,14 @@ def markdown(results: dict[str, Any]) -> str:
         "Process: both as fresh processes, start-up and imports included.",
         "", "## 5. validate(path, engine=\"duckdb\") vs hand-written DuckDB SQL of the checks (the floor)", "",
         "Fresh processes, alternated; time of the call; peak RSS of the process (ru_maxrss). "
-        "DuckDB memory_limit 2GB on both sides.", "",
+        f"DuckDB memory_limit {MEMORY_LIMIT} on both sides (the engine's default).", "",
         "| rows (big tables) | all rows | Parquet | ours | floor | ours / floor | ours: peak RSS "
         "| floor: peak RSS | pairs |",
         "|---|---|---|---|---|---|---|---|---|",
         *[f"| {s['rows']:,} | {s['total_rows']:,} | {s['bytes'] / MB:,.0f} MB | {s['ours_s']:.2f} s "
           f"| {s['floor_s']:.2f} s | {s['ratio']:.2f}x | {s['ours_peak_mb']:,.0f} MB "
           f"| {s['floor_peak_mb']:,.0f} MB | {s['pairs']} |" for s in results["stream"]],
+        *spark_lines(results["stream"]),
         "", "## Targets (2-core machine)", "", "| target | measured | met |", "|---|---|---|",
     ]
     for t in targets(results):
@@ -322,16 +363,17 @@ WORKERS: dict[str, Callable[..., dict[str, Any]]] = {
     "write": worker_write,
     "stream": worker_stream,
     "floor": worker_floor,
+    "spark": worker_spark,
 }
 
 
-def run_all(config: Config, mode: str) -> dict[str, Any]:
-    """Run every measurement of ``config``; return the results."""
+def run_all(config: Config, mode: str, keep: Path | None = None) -> dict[str, Any]:
+    """Run every measurement of ``config``; return the results (``keep``: see :func:`measure_stream`)."""
     start = time.perf_counter()
     results: dict[str, Any] = {"mode": mode, "machine": machine()}
     results["validation"] = measure_validation(config)
     results["frictionless"] = measure_frictionless(config)
-    results["stream"] = measure_stream(config.stream_sizes, config.stream_pairs)
+    results["stream"] = measure_stream(config.stream_sizes, config.stream_pairs, config.spark_sizes, keep)
     results["import"] = measure_import(config.import_runs)
     results["load"] = measure_load(config.load_pairs)
     results["elapsed_s"] = time.perf_counter() - start
@@ -346,6 +388,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="reduced run (1,000,000-row validation and frictionless included)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object as the last line, instead of the report")
+    parser.add_argument("--packages", type=Path, metavar="DIR",
+                        help="keep the synthetic packages of measurement 5 in DIR and reuse them "
+                             "(100M rows take about 20 minutes to write)")
     parser.add_argument("--worker", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -355,7 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     config = QUICK if args.quick else FULL
     try:
-        results = run_all(config, "quick" if args.quick else "full")
+        results = run_all(config, "quick" if args.quick else "full", args.packages)
     except subprocess.CalledProcessError as exc:
         log(f"failed: {' '.join(map(str, exc.cmd))[:200]} exited with {exc.returncode}")
         return 1

@@ -32,9 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from procs import log, run_worker
-
-#: DuckDB settings both sides use.
-MEMORY_LIMIT = "2GB"
+from usjapan_data.streaming import DEFAULT_MEMORY_LIMIT as MEMORY_LIMIT  # both sides: the engine's default
 
 
 def _peak_mb() -> float:
@@ -134,27 +132,67 @@ def worker_floor(folder: str) -> dict[str, Any]:
     con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT,
                                  "temp_directory": tempfile.mkdtemp(prefix="usjapan-spill-")})
     start = time.perf_counter()
-    failing = sum(con.execute(sql).fetchone()[0] for sql in statements)
+    failing = sum(con.execute(sql).fetchall()[0][0] for sql in statements)
     seconds = time.perf_counter() - start
     if failing:
         raise SystemExit(f"the floor finds {failing} failures in the valid package {folder}")
     return {"seconds": seconds, "peak_mb": _peak_mb(), "statements": len(statements)}
 
 
-def measure_stream(sizes: tuple[int, ...], pairs: int) -> list[dict[str, Any]]:
-    """For each size: write the package, then alternate ours and the floor; medians and the ratio."""
+def _package_key(rows: int) -> str:
+    """A kept package's folder name: its size and a digest of the code that wrote it."""
+    import hashlib
+
+    import usjapan_data.schema as schema_module
+    import synth
+
+    digest = hashlib.sha256()
+    for module in (synth, schema_module):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return f"{rows}-{digest.hexdigest()[:12]}"
+
+
+def _written(rows: int, keep: Path | None, scratch: Path) -> tuple[Path, dict[str, Any]]:
+    """The package of ``rows`` rows: written in ``scratch``, or kept in (and reused from) ``keep``."""
+    if keep is None:
+        folder = scratch / "pkg"
+    else:
+        folder = keep / _package_key(rows) / "pkg"
+        done = folder.parent / "written.json"
+        if done.is_file():
+            log(f"5. reuse the package of {rows:,} rows in {folder}")
+            return folder, json.loads(done.read_text())
+        shutil.rmtree(folder.parent, ignore_errors=True)
+        folder.parent.mkdir(parents=True)
+    log(f"5. write a package of {rows:,} rows")
+    written = run_worker("write", str(rows), str(folder))
+    if keep is not None:
+        (folder.parent / "written.json").write_text(json.dumps(written))
+    return folder, written
+
+
+def measure_stream(sizes: tuple[int, ...], pairs: int, spark_sizes: tuple[int, ...] = (),
+                   keep: Path | None = None) -> list[dict[str, Any]]:
+    """For each size: write the package, then alternate ours and the floor; medians and the ratio.
+
+    At ``spark_sizes`` the package is validated once through Spark local mode
+    too (:mod:`bench_spark`). With ``keep``, packages are written there once
+    and reused by later runs (the same generator and table definitions).
+    """
+    from bench_spark import unavailable
+
+    no_spark = unavailable() if spark_sizes else None
     results = []
     for rows in sizes:
-        folder = Path(tempfile.mkdtemp(prefix="usjapan-bench-stream-"))
+        scratch = Path(tempfile.mkdtemp(prefix="usjapan-bench-stream-"))
         try:
-            log(f"5. write a package of {rows:,} rows")
-            written = run_worker("write", str(rows), str(folder / "pkg"))
+            folder, written = _written(rows, keep, scratch)
             ours, floor = [], []
             for pair in range(pairs):
                 log(f"5. {rows:,} rows: validate(engine='duckdb') vs the floor, pair {pair + 1}/{pairs}")
-                ours.append(run_worker("stream", str(folder / "pkg")))
-                floor.append(run_worker("floor", str(folder / "pkg")))
-            results.append({
+                ours.append(run_worker("stream", str(folder)))
+                floor.append(run_worker("floor", str(folder)))
+            result = {
                 **written,
                 "ours_s": statistics.median(o["seconds"] for o in ours),
                 "floor_s": statistics.median(f["seconds"] for f in floor),
@@ -162,9 +200,17 @@ def measure_stream(sizes: tuple[int, ...], pairs: int) -> list[dict[str, Any]]:
                 "ours_peak_mb": max(o["peak_mb"] for o in ours),
                 "floor_peak_mb": max(f["peak_mb"] for f in floor),
                 "pairs": pairs, "floor_statements": floor[0]["statements"],
-            })
+                "ours_runs_s": [o["seconds"] for o in ours], "floor_runs_s": [f["seconds"] for f in floor],
+            }
+            if rows in spark_sizes:
+                if no_spark:
+                    result["spark"] = {"unavailable": no_spark}
+                else:
+                    log(f"6. {rows:,} rows: validate(engine='spark'), local mode")
+                    result["spark"] = run_worker("spark", str(folder))
+            results.append(result)
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(scratch, ignore_errors=True)
     return results
 
 

@@ -16,9 +16,12 @@ MB = 2**20
 BENCH = Path(__file__).with_name("bench.py")
 
 
+_STARTED = time.perf_counter()
+
+
 def log(message: str) -> None:
-    """Report progress on stderr."""
-    print(message, file=sys.stderr, flush=True)
+    """Report progress on stderr, after the seconds since the run started."""
+    print(f"[{time.perf_counter() - _STARTED:7.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------

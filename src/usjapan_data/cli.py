@@ -361,7 +361,7 @@ def _parser() -> argparse.ArgumentParser:
                      "(PATH any URI Spark reads, e.g. hdfs://; needs the spark extra and Java 17)")
     val.add_argument("--memory-limit", metavar="SIZE",
                      help="with --engine duckdb: DuckDB's memory limit, beyond which it spills "
-                     "to disk (default 2GB; e.g. 8GB)")
+                     "to disk (default 1.5GB; e.g. 8GB)")
     val.add_argument("--temp-directory", metavar="DIR",
                      help="with --engine duckdb: where DuckDB spills (default: a new temporary folder)")
     val.set_defaults(func=_validate)
