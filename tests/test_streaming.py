@@ -166,6 +166,7 @@ def test_running_out_of_memory_is_not_a_verdict(tmp_path, capsys):
         validate(package, engine="duckdb", memory_limit="4MB", threads=1)
     message = str(caught.value)
     assert isinstance(caught.value, MemoryError)
+    assert isinstance(caught.value, streaming.EngineError)
     assert "not validated" in message and "memory_limit 3.8 MiB" in message
     assert "events: screening" in message and "--memory-limit" in message
     code = main(["validate", str(package), "--engine", "duckdb", "--memory-limit", "4MB"])
@@ -175,6 +176,24 @@ def test_running_out_of_memory_is_not_a_verdict(tmp_path, capsys):
                  "--temp-directory", str(tmp_path / "spill")]) == 0
     assert main(["validate", str(package), "--memory-limit", "1GB"]) == 2
     assert "options of --engine duckdb" in capsys.readouterr().err
+    assert main(["validate", str(package), "--engine", "duckdb", "--memory-limit", "8gigs"]) == 2
+    err = capsys.readouterr().err
+    assert "memory_limit='8gigs'" in err and "Traceback" not in err
+
+
+def test_a_spill_folder_that_cannot_be_used_is_not_a_verdict(tmp_path, capsys):
+    """DuckDB needs to spill and cannot: an EngineError naming the step and the folder; exit 3."""
+    package = copy_package(tmp_path / "pkg")
+    _big_scenarios(package, 2_000_000)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    with pytest.raises(streaming.EngineError, match="could not spill") as caught:
+        validate(package, engine="duckdb", memory_limit="32MB", temp_directory=str(blocked))
+    assert str(blocked) in str(caught.value) and "--temp-directory" in str(caught.value)
+    assert main(["validate", str(package), "--engine", "duckdb", "--memory-limit", "32MB",
+                 "--temp-directory", str(blocked)]) == 3
+    err = capsys.readouterr().err
+    assert "not validated" in err and "Traceback" not in err
 
 
 def test_errors_beyond_the_kept_ones_are_counted(tmp_path):

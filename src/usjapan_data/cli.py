@@ -95,15 +95,18 @@ def _validate(args: argparse.Namespace) -> int:
               "--engine duckdb", file=sys.stderr)
         return 2
     if args.engine == "duckdb":
-        from usjapan_data.streaming import EngineMemoryError
+        from usjapan_data.streaming import EngineError
 
         progress = sys.stderr.isatty() and not os.environ.get("CI")
         try:
             report = validate(args.path, engine="duckdb", progress=progress,
                               memory_limit=args.memory_limit, temp_directory=args.temp_directory)
-        except EngineMemoryError as exc:  # not a finding: the data were not all checked
+        except EngineError as exc:  # not a finding: the data were not all checked
             print(f"usjapan-data validate: {exc}", file=sys.stderr)
             return 3
+        except ValueError as exc:  # --memory-limit or --temp-directory that DuckDB refuses
+            print(f"usjapan-data validate: error: {exc}", file=sys.stderr)
+            return 2
     elif args.engine == "spark":
         report = validate(args.path, engine="spark", progress=sys.stderr.isatty() and not os.environ.get("CI"))
     else:
@@ -280,7 +283,7 @@ examples:
   usjapan-data validate huge/ --engine duckdb --memory-limit 8GB --temp-directory /scratch
 
 exit codes: 0 valid, 1 invalid (any data or file error), 2 usage error,
-  3 not validated: DuckDB ran out of memory (give it more with --memory-limit)""",
+  3 not validated: DuckDB ran out of memory (give it more with --memory-limit) or could not spill""",
     "describe": """\
 examples:
   usjapan-data describe                  every table and column

@@ -608,10 +608,14 @@ def validate(source: str | os.PathLike[str] | Mapping[str, Any] | None = None, *
 
     Raises
     ------
-    usjapan_data.streaming.EngineMemoryError
+    usjapan_data.streaming.EngineError
         With ``engine="duckdb"``, when DuckDB runs out of memory within its
-        ``memory_limit``: the package was not fully validated (a
-        ``MemoryError``; the message names the step and the limit).
+        ``memory_limit`` (``EngineMemoryError``, also a ``MemoryError``) or
+        cannot spill: the package was not fully validated (the message names
+        the step, the limit and the spill folder).
+    ValueError
+        An unknown engine, an option it does not take, or a ``memory_limit``
+        DuckDB cannot read.
 
     Examples
     --------
