@@ -200,7 +200,9 @@ class _Sql:
         DuckDB writes doubles that way already. Spark writes Java's
         ``Double.toString`` (``1.0E10``, ``1.0E-4``): its scientific form
         is rewritten, positional from 1e-4 up to 1e16, as Python's otherwise.
-        (Java 17 may write a subnormal with more digits: ``4.9E-324``, not ``5e-324``.)
+        The digits stay Java's: before Java 19 they are not always the
+        shortest (``9.999999999999999E22`` for 1e23, ``4.9E-324`` for 5e-324),
+        and then differ from Python's.
         """
         text = self.text(expr)
         if self.dialect != "spark":
@@ -209,7 +211,7 @@ class _Sql:
         def part(i: int) -> str:
             return f"regexp_extract({text}, '^(-?)([0-9])[.]([0-9]+)E(-?[0-9]+)$', {i})"
 
-        sign, lead, frac, exp = part(1), part(2), part(3), f"CAST({part(4)} AS INT)"
+        sign, lead, frac, exp = part(1), part(2), part(3), f"try_cast({part(4)} AS INT)"
         digits = f"(CASE WHEN {frac} = '0' THEN '' ELSE {frac} END)"
         positional = (f"CASE WHEN {exp} < 0 THEN concat({sign}, '0.', repeat('0', -{exp} - 1), {lead}, "
                       f"{digits}) WHEN length({frac}) <= {exp} THEN concat({sign}, {lead}, "
