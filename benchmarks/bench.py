@@ -65,7 +65,7 @@ What is measured
 
    ``--packages DIR`` keeps these packages and reuses them in later runs
    (keyed by size and by a digest of the generator and the table
-   definitions): 100M rows take about 20 minutes to write.
+   definitions): 100M rows take about 15 minutes to write.
 
 6. **Spark local mode** (:mod:`bench_spark`, full run only): the 1M-row
    package of 5 validated by ``validate(path, engine="spark")`` in a fresh
@@ -101,7 +101,7 @@ from typing import Any
 
 from bench_load import measure_import, measure_load
 from bench_spark import worker_spark
-from bench_stream import MEMORY_LIMIT, measure_stream, worker_floor, worker_stream, worker_write
+from bench_stream import measure_stream, memory_limit, worker_floor, worker_stream, worker_write
 from bench_validate import (
     MIN_FRICTIONLESS_ROWS,
     measure_frictionless,
@@ -163,7 +163,7 @@ def machine() -> dict[str, Any]:
     meminfo = Path("/proc/meminfo")
     ram = re.search(r"^MemTotal:\s+(\d+) kB", meminfo.read_text(), re.M) if meminfo.is_file() else None
     versions: dict[str, str | None] = {}
-    for package in ("pandas", "pyarrow", "pandera", "polars", "frictionless", "numpy"):
+    for package in ("pandas", "pyarrow", "pandera", "polars", "frictionless", "numpy", "duckdb", "pyspark"):
         try:
             versions[package] = version(package)
         except PackageNotFoundError:
@@ -265,11 +265,13 @@ def spark_lines(stream: list[dict[str, Any]]) -> list[str]:
     """Section 6 of the report: Spark local mode, at the sizes it was run."""
     runs = [s for s in stream if "spark" in s]
     if not runs:
-        return ["", "## 6. validate(path, engine=\"spark\"), Spark local mode", "", "Not run (--quick)."]
+        return ["", "## 6. validate(path, engine=\"spark\"), Spark local mode", "",
+                "Not run: no size of this run is measured through Spark (--quick measures none)."]
     lines = ["", "## 6. validate(path, engine=\"spark\"), Spark local mode", "",
              "A fresh process: a local[*] session started (its start-up apart), then the package of "
              "section 5 validated through it, every check.", "",
-             "| rows (big tables) | all rows | session start-up | validate | rows/s |", "|---|---|---|---|---|"]
+             "| rows (big tables) | all rows | session start-up | validate | rows/s (all rows) |",
+             "|---|---|---|---|---|"]
     for s in runs:
         spark = s["spark"]
         if "unavailable" in spark:
@@ -293,7 +295,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"# usjapan-data benchmark ({results['mode']})", "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM; Python {m['python']}, "
         f"pandas {m['pandas']}, pyarrow {m['pyarrow']}, pandera {m['pandera']}, "
-        f"polars {m['polars']}, frictionless {m['frictionless']}", "",
+        f"polars {m['polars']}, frictionless {m['frictionless']}, duckdb {m.get('duckdb')}, "
+        f"pyspark {m.get('pyspark')}", "",
         "## 1. Cold load_tables() vs the floor (fresh process, wall time)", "",
     ]
     if load:
@@ -337,7 +340,7 @@ def markdown(results: dict[str, Any]) -> str:
         "Process: both as fresh processes, start-up and imports included.",
         "", "## 5. validate(path, engine=\"duckdb\") vs hand-written DuckDB SQL of the checks (the floor)", "",
         "Fresh processes, alternated; time of the call; peak RSS of the process (ru_maxrss). "
-        f"DuckDB memory_limit {MEMORY_LIMIT} on both sides (the engine's default).", "",
+        f"DuckDB memory_limit {memory_limit()} on both sides (the engine's default).", "",
         "| rows (big tables) | all rows | Parquet | ours | floor | ours / floor | ours: peak RSS "
         "| floor: peak RSS | pairs |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -390,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="print one JSON object as the last line, instead of the report")
     parser.add_argument("--packages", type=Path, metavar="DIR",
                         help="keep the synthetic packages of measurement 5 in DIR and reuse them "
-                             "(100M rows take about 20 minutes to write)")
+                             "(100M rows take about 15 minutes to write)")
     parser.add_argument("--worker", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:

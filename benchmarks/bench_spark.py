@@ -31,20 +31,24 @@ def worker_spark(folder: str) -> dict[str, Any]:
     """Start a local session, validate the package through it: times and rows."""
     import sys
 
+    warehouse = tempfile.mkdtemp(prefix="usjapan-spark-")
     start = time.perf_counter()
     from pyspark.sql import SparkSession
 
     spark = (SparkSession.builder.master("local[*]").appName("usjapan-data benchmark")
              .config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="usjapan-spark-"))
+             .config("spark.sql.warehouse.dir", warehouse)
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
-    started = time.perf_counter()
     import usjapan_data
 
-    report = usjapan_data.validate(folder, engine="spark", spark=spark)
-    seconds = time.perf_counter() - started
-    spark.stop()
+    started = time.perf_counter()
+    try:
+        report = usjapan_data.validate(folder, engine="spark", spark=spark)
+    finally:
+        seconds = time.perf_counter() - started
+        spark.stop()
+        shutil.rmtree(warehouse, ignore_errors=True)
     if not report.valid:
         sys.stderr.write(report.format_text(limit=20) + "\n")
         raise SystemExit(f"synthetic package {folder} reported invalid by Spark")

@@ -25,6 +25,7 @@ import json
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from procs import log, run_worker
-from usjapan_data.streaming import DEFAULT_MEMORY_LIMIT as MEMORY_LIMIT  # both sides: the engine's default
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit on both sides: the engine's default."""
+    from usjapan_data.streaming import DEFAULT_MEMORY_LIMIT
+
+    return DEFAULT_MEMORY_LIMIT
 
 
 def _peak_mb() -> float:
@@ -115,7 +122,7 @@ def worker_stream(folder: str) -> dict[str, Any]:
 
     sqlchecks.generate("duckdb")  # the SQL is generated once per process: not the data's cost
     start = time.perf_counter()
-    report = usjapan_data.validate(folder, engine="duckdb", memory_limit=MEMORY_LIMIT,
+    report = usjapan_data.validate(folder, engine="duckdb", memory_limit=memory_limit(),
                                    temp_directory=tempfile.mkdtemp(prefix="usjapan-spill-"))
     seconds = time.perf_counter() - start
     if not report.valid:
@@ -129,7 +136,7 @@ def worker_floor(folder: str) -> dict[str, Any]:
     import duckdb
 
     statements = floor_statements(Path(folder))
-    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT,
+    con = duckdb.connect(config={"memory_limit": memory_limit(),
                                  "temp_directory": tempfile.mkdtemp(prefix="usjapan-spill-")})
     start = time.perf_counter()
     failing = sum(con.execute(sql).fetchall()[0][0] for sql in statements)
@@ -140,15 +147,21 @@ def worker_floor(folder: str) -> dict[str, Any]:
 
 
 def _package_key(rows: int) -> str:
-    """A kept package's folder name: its size and a digest of the code that wrote it."""
+    """A kept package's folder name: its size and a digest of what wrote it.
+
+    The generator, this module, every module of the package (the table
+    definitions, the Parquet writer, the descriptor) and pyarrow's version.
+    """
     import hashlib
 
-    import usjapan_data.schema as schema_module
-    import synth
+    import pyarrow
+    import usjapan_data
 
-    digest = hashlib.sha256()
-    for module in (synth, schema_module):
-        digest.update(Path(str(module.__file__)).read_bytes())
+    digest = hashlib.sha256(pyarrow.__version__.encode())
+    here = Path(__file__).parent
+    for path in [here / "synth.py", here / "bench_stream.py",
+                 *sorted(Path(str(usjapan_data.__file__)).parent.glob("*.py"))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return f"{rows}-{digest.hexdigest()[:12]}"
 
 
@@ -158,16 +171,20 @@ def _written(rows: int, keep: Path | None, scratch: Path) -> tuple[Path, dict[st
         folder = scratch / "pkg"
     else:
         folder = keep / _package_key(rows) / "pkg"
-        done = folder.parent / "written.json"
-        if done.is_file():
+        done = folder.parent / "written.json"  # written last: a package without it is incomplete
+        try:
+            written = json.loads(done.read_text())
             log(f"5. reuse the package of {rows:,} rows in {folder}")
-            return folder, json.loads(done.read_text())
-        shutil.rmtree(folder.parent, ignore_errors=True)
-        folder.parent.mkdir(parents=True)
+            return folder, {**written, "reused": True}
+        except (OSError, ValueError):
+            shutil.rmtree(folder.parent, ignore_errors=True)
+            folder.parent.mkdir(parents=True)
     log(f"5. write a package of {rows:,} rows")
     written = run_worker("write", str(rows), str(folder))
     if keep is not None:
-        (folder.parent / "written.json").write_text(json.dumps(written))
+        partial = folder.parent / "written.json.partial"
+        partial.write_text(json.dumps(written))
+        partial.replace(folder.parent / "written.json")
     return folder, written
 
 
@@ -207,7 +224,12 @@ def measure_stream(sizes: tuple[int, ...], pairs: int, spark_sizes: tuple[int, .
                     result["spark"] = {"unavailable": no_spark}
                 else:
                     log(f"6. {rows:,} rows: validate(engine='spark'), local mode")
-                    result["spark"] = run_worker("spark", str(folder))
+                    try:
+                        result["spark"] = run_worker("spark", str(folder))
+                    except subprocess.CalledProcessError as exc:  # Java too old, no gateway: say so
+                        last = (exc.stderr or "").strip().splitlines()[-1:] or ["no message"]
+                        result["spark"] = {"unavailable": f"Spark failed (exit {exc.returncode}): "
+                                                          f"{last[0][:200]}"}
             results.append(result)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -218,7 +218,6 @@ def synthetic_tables(rows: int, k: np.ndarray | None = None, small: bool = True)
     n = size.records
     named = identifiers(size)
     ids = {prefix: named[table] for prefix, table in RECORD_PREFIXES.items()}
-    sources = SOURCES
     refs = named["references"]
     n_ref = len(refs)
     states, groupings = named["states"], named["groupings"]
@@ -240,7 +239,7 @@ def synthetic_tables(rows: int, k: np.ndarray | None = None, small: bool = True)
             "recommendation_id": ids["REC"],
             "parent_id": [None if k % 3 == 0 else ids["REC"][k - k % 3] for k in range(n)],
             "level": ["overall" if k % 3 == 0 else "bullet" for k in range(n)],
-            "recommender_id": [sources[(k - k % 3) % 2] for k in range(n)],
+            "recommender_id": [SOURCES[(k - k % 3) % 2] for k in range(n)],
         })
         tables["recommendation_domains"] = make_table("recommendation_domains", n, {
             "recommendation_id": ids["REC"],
@@ -253,7 +252,7 @@ def synthetic_tables(rows: int, k: np.ndarray | None = None, small: bool = True)
         tables["references"] = make_table("references", n_ref, {
             "reference_id": refs,
             "role": ["source_document" if s else "cited_work" for s in source],
-            "cited_by": [None if s else sources[k % 2] for k, s in enumerate(source)],
+            "cited_by": [None if s else SOURCES[k % 2] for k, s in enumerate(source)],
             "in_reference_list": [None if s else k % 2 == 0 for k, s in enumerate(source)],
             "issued_year": [1900 + k % 200 for k in range(n_ref)],
             "source_file": [f"{r}.txt" if s else None for r, s in zip(refs, source)],
@@ -291,7 +290,7 @@ def synthetic_tables(rows: int, k: np.ndarray | None = None, small: bool = True)
         "evidence_id": record_id + suffix,
         "record_table": record_table,
         "record_id": record_id,
-        "source_id": np.array(sources, dtype=object)[k % 2],
+        "source_id": np.array(SOURCES, dtype=object)[k % 2],
         "supports_date": np.ones(n_rows, dtype=bool), "supports_status": np.ones(n_rows, dtype=bool),
         "supports_quantity": np.ones(n_rows, dtype=bool), "repeat": np.zeros(n_rows, dtype=bool),
     })
